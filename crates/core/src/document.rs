@@ -1,0 +1,441 @@
+//! The inspection document: typed reads and writes over automerge.
+//!
+//! Scalar fields are last-writer-wins registers that keep concurrent values: [`InspectionDoc::read`] reports
+//! every field with more than one value as a [`Conflict`], and an ordinary edit of that field resolves it.
+//! Findings are automerge text, so two officers writing different sentences both keep theirs.
+
+use crate::schema::*;
+use crate::{
+    CheckResult, ChecklistItem, Conflict, Edit, Error, Inspection, InspectionView, Kind, LegalBasis, Location,
+    NewInspection, OfficerRef, Party, Status,
+};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use chrono::{DateTime, Utc};
+
+/// One inspection (case file) as an automerge document.
+#[derive(Debug, Clone)]
+pub struct InspectionDoc {
+    doc: AutoCommit,
+}
+
+type Result<T> = std::result::Result<T, Error>;
+
+impl InspectionDoc {
+    /// Opens a new case. `actor` identifies the device (and later the officer) in the change history.
+    pub fn create(id: &str, new: &NewInspection, actor: ActorId) -> Result<Self> {
+        if new.item_name.trim().is_empty() {
+            return Err(Error::Invalid("an inspection needs an enforcement item".into()));
+        }
+        let mut doc = AutoCommit::new().with_actor(actor);
+        doc.put(ROOT, SCHEMA, SCHEMA_VERSION)?;
+        doc.put(ROOT, ID, id)?;
+        doc.put(ROOT, AGENCY, new.agency.as_str())?;
+        doc.put(ROOT, KIND, new.kind.as_str())?;
+        let item = doc.put_object(ROOT, ITEM, ObjType::Map)?;
+        doc.put(&item, ITEM_CODE, new.item_code.as_str())?;
+        doc.put(&item, ITEM_NAME, new.item_name.as_str())?;
+        let bases = doc.put_object(ROOT, LEGAL_BASIS, ObjType::List)?;
+        for basis in &new.legal_basis {
+            insert_basis(&mut doc, &bases, basis)?;
+        }
+        let party = doc.put_object(ROOT, PARTY, ObjType::Map)?;
+        write_party(&mut doc, &party, &Party::default(), &new.party)?;
+        let location = doc.put_object(ROOT, LOCATION, ObjType::Map)?;
+        write_location(&mut doc, &location, &Location::default(), &new.location)?;
+        let officers = doc.put_object(ROOT, OFFICERS, ObjType::List)?;
+        for officer in &new.officers {
+            insert_officer(&mut doc, &officers, officer)?;
+        }
+        doc.put(ROOT, STARTED_AT, ScalarValue::Timestamp(new.started_at.timestamp_millis()))?;
+        doc.put(ROOT, ENDED_AT, ScalarValue::Null)?;
+        let checklist = doc.put_object(ROOT, CHECKLIST, ObjType::List)?;
+        for label in &new.checklist {
+            insert_check(&mut doc, &checklist, label)?;
+        }
+        doc.put_object(ROOT, FINDINGS, ObjType::Text)?;
+        doc.put(ROOT, RESULT, "")?;
+        doc.put(ROOT, STATUS, Status::InProgress.as_str())?;
+        doc.commit_with(commit_options("create inspection", new.started_at));
+        Ok(InspectionDoc { doc })
+    }
+
+    /// Loads a saved document (a full save, possibly followed by incremental chunks) and checks its schema.
+    pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self> {
+        Self::from_automerge(AutoCommit::load(bytes)?.with_actor(actor))
+    }
+
+    /// Wraps a document that arrived by sync, after checking that it is an inspection this build can read.
+    pub fn from_automerge(doc: AutoCommit) -> Result<Self> {
+        let this = InspectionDoc { doc };
+        this.check_schema()?;
+        Ok(this)
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        match self.doc.get(ROOT, SCHEMA)? {
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Uint(v) if *v >= 1 && *v <= SCHEMA_VERSION => Ok(()),
+                ScalarValue::Uint(v) if *v > SCHEMA_VERSION => {
+                    Err(Error::UnsupportedSchema { found: *v, supported: SCHEMA_VERSION })
+                }
+                other => Err(Error::Malformed(format!("schema version is {other}"))),
+            },
+            _ => Err(Error::Malformed("no schema version: not an inspection document".into())),
+        }
+    }
+
+    /// The inspection's id, as stored in the document.
+    pub fn id(&self) -> Result<String> {
+        Reader::new(&self.doc).string(&ROOT, ID, "id")
+    }
+
+    /// Materialises the inspection and lists the fields in conflict.
+    pub fn read(&self) -> Result<InspectionView> {
+        let mut r = Reader::new(&self.doc);
+        let item = r.object(&ROOT, ITEM, "item")?;
+        let party = r.object(&ROOT, PARTY, "party")?;
+        let location = r.object(&ROOT, LOCATION, "location")?;
+        let inspection = Inspection {
+            id: r.string(&ROOT, ID, "id")?,
+            schema: r.uint(&ROOT, SCHEMA, "schema")?,
+            agency: r.string(&ROOT, AGENCY, "agency")?,
+            kind: r.string(&ROOT, KIND, "kind")?.parse::<Kind>()?,
+            item_code: r.string(&item, ITEM_CODE, "item.code")?,
+            item_name: r.string(&item, ITEM_NAME, "item.name")?,
+            legal_basis: r.list(&ROOT, LEGAL_BASIS, "legal_basis", |r, obj, path| {
+                Ok(LegalBasis {
+                    law: r.string(obj, LAW, &format!("{path}.law"))?,
+                    article: r.string(obj, ARTICLE, &format!("{path}.article"))?,
+                    clause: r.string(obj, CLAUSE, &format!("{path}.clause"))?,
+                    item: r.string(obj, BASIS_ITEM, &format!("{path}.item"))?,
+                })
+            })?,
+            party: Party {
+                name: r.string(&party, PARTY_NAME, "party.name")?,
+                credit_code: r.string(&party, CREDIT_CODE, "party.credit_code")?,
+                id_number: r.string(&party, ID_NUMBER, "party.id_number")?,
+                address: r.string(&party, ADDRESS, "party.address")?,
+                phone: r.string(&party, PHONE, "party.phone")?,
+            },
+            location: Location {
+                latitude: r.float(&location, LATITUDE, "location.latitude")?,
+                longitude: r.float(&location, LONGITUDE, "location.longitude")?,
+                address: r.string(&location, ADDRESS, "location.address")?,
+            },
+            officers: r.list(&ROOT, OFFICERS, "officers", |r, obj, path| {
+                Ok(OfficerRef {
+                    certificate_number: r.string(obj, CERTIFICATE_NUMBER, &format!("{path}.certificate_number"))?,
+                    name: r.string(obj, OFFICER_NAME, &format!("{path}.name"))?,
+                })
+            })?,
+            started_at: r.time(&ROOT, STARTED_AT, "started_at")?.unwrap_or_default(),
+            ended_at: r.time(&ROOT, ENDED_AT, "ended_at")?,
+            checklist: r.list(&ROOT, CHECKLIST, "checklist", |r, obj, _| {
+                let id = r.string(obj, CHECK_ID, "checklist[].id")?;
+                let path = format!("checklist[{id}]");
+                Ok(ChecklistItem {
+                    label: r.string(obj, CHECK_LABEL, &format!("{path}.label"))?,
+                    result: r.string(obj, CHECK_RESULT, &format!("{path}.result"))?.parse()?,
+                    note: r.string(obj, CHECK_NOTE, &format!("{path}.note"))?,
+                    id,
+                })
+            })?,
+            findings: r.text(&ROOT, FINDINGS, "findings")?,
+            result: r.string(&ROOT, RESULT, "result")?,
+            status: r.string(&ROOT, STATUS, "status")?.parse()?,
+        };
+        Ok(InspectionView { inspection, conflicts: r.conflicts })
+    }
+
+    /// Applies one edit as one change, stamped with the device time `at`. Returns the change's hash, or `None`
+    /// when the edit changes nothing (setting a field to the value it already has).
+    pub fn apply(&mut self, edit: &Edit, at: DateTime<Utc>) -> Result<Option<ChangeHash>> {
+        let outcome = self.write(edit);
+        if let Err(e) = outcome {
+            self.doc.rollback();
+            return Err(e);
+        }
+        Ok(self.doc.commit_with(commit_options(edit.name(), at)))
+    }
+
+    fn write(&mut self, edit: &Edit) -> Result<()> {
+        let doc = &mut self.doc;
+        match edit {
+            Edit::SetFindings(text) => {
+                let findings = existing(doc, &ROOT, FINDINGS)?;
+                doc.update_text(&findings, text)?;
+            }
+            Edit::SetResult(result) => put_if_changed(doc, &ROOT, RESULT, result)?,
+            Edit::SetStatus(status) => put_if_changed(doc, &ROOT, STATUS, status.as_str())?,
+            Edit::SetKind(kind) => put_if_changed(doc, &ROOT, KIND, kind.as_str())?,
+            Edit::SetAgency(agency) => put_if_changed(doc, &ROOT, AGENCY, agency)?,
+            Edit::SetItem { code, name } => {
+                if name.trim().is_empty() {
+                    return Err(Error::Invalid("an inspection needs an enforcement item".into()));
+                }
+                let item = existing(doc, &ROOT, ITEM)?;
+                put_if_changed(doc, &item, ITEM_CODE, code)?;
+                put_if_changed(doc, &item, ITEM_NAME, name)?;
+            }
+            Edit::SetParty(party) => {
+                let current = self.read()?.inspection.party;
+                let obj = existing(&self.doc, &ROOT, PARTY)?;
+                write_party(&mut self.doc, &obj, &current, party)?;
+            }
+            Edit::SetLocation(location) => {
+                let current = self.read()?.inspection.location;
+                let obj = existing(&self.doc, &ROOT, LOCATION)?;
+                write_location(&mut self.doc, &obj, &current, location)?;
+            }
+            Edit::AddLegalBasis(basis) => {
+                let list = existing(doc, &ROOT, LEGAL_BASIS)?;
+                insert_basis(doc, &list, basis)?;
+            }
+            Edit::AddOfficer(officer) => {
+                let list = existing(doc, &ROOT, OFFICERS)?;
+                insert_officer(doc, &list, officer)?;
+            }
+            Edit::AddChecklistItem { label } => {
+                if label.trim().is_empty() {
+                    return Err(Error::Invalid("a checklist item needs a label".into()));
+                }
+                let list = existing(doc, &ROOT, CHECKLIST)?;
+                insert_check(doc, &list, label)?;
+            }
+            Edit::SetChecklistResult { item_id, result } => {
+                let item = self.check_item(item_id)?;
+                put_if_changed(&mut self.doc, &item, CHECK_RESULT, result.as_str())?;
+            }
+            Edit::SetChecklistNote { item_id, note } => {
+                let item = self.check_item(item_id)?;
+                put_if_changed(&mut self.doc, &item, CHECK_NOTE, note)?;
+            }
+            Edit::SetEndedAt(at) => {
+                self.doc.put(ROOT, ENDED_AT, ScalarValue::Timestamp(at.timestamp_millis()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_item(&self, item_id: &str) -> Result<ObjId> {
+        let list = existing(&self.doc, &ROOT, CHECKLIST)?;
+        for index in 0..self.doc.length(&list) {
+            if let Some((Value::Object(ObjType::Map), obj)) = self.doc.get(&list, index)? {
+                let id = Reader::new(&self.doc).string(&obj, CHECK_ID, "checklist[].id")?;
+                if id == item_id {
+                    return Ok(obj);
+                }
+            }
+        }
+        Err(Error::NotFound(format!("no checklist item '{item_id}' in this inspection")))
+    }
+
+    /// The document's current heads: the hashes that identify its state.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// The whole document, compacted.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The automerge document, for sync and storage code.
+    pub fn automerge(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+}
+
+fn commit_options(message: &str, at: DateTime<Utc>) -> CommitOptions {
+    CommitOptions::default().with_message(message.to_owned()).with_time(at.timestamp_millis() / 1000)
+}
+
+fn existing(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<ObjId> {
+    match doc.get(obj, key)? {
+        Some((Value::Object(_), id)) => Ok(id),
+        _ => Err(Error::Malformed(format!("'{key}' is missing or not an object"))),
+    }
+}
+
+fn put_if_changed(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &str) -> Result<()> {
+    // A write that changes nothing would still create a conflict-resolving op; skipping it keeps a
+    // concurrent real edit from being silently overwritten by a no-op.
+    let all = doc.get_all(obj, key)?;
+    let same = all.len() == 1 && matches!(&all[0].0, Value::Scalar(s) if s.as_str() == Some(value));
+    if !same {
+        doc.put(obj, key, value)?;
+    }
+    Ok(())
+}
+
+fn put_f64_if_changed(doc: &mut AutoCommit, obj: &ObjId, key: &str, old: Option<f64>, new: Option<f64>) -> Result<()> {
+    if old != new || doc.get_all(obj, key)?.len() > 1 {
+        match new {
+            Some(v) => doc.put(obj, key, v)?,
+            None => doc.put(obj, key, ScalarValue::Null)?,
+        }
+    }
+    Ok(())
+}
+
+fn write_party(doc: &mut AutoCommit, obj: &ObjId, old: &Party, new: &Party) -> Result<()> {
+    let fields = [
+        (PARTY_NAME, &old.name, &new.name),
+        (CREDIT_CODE, &old.credit_code, &new.credit_code),
+        (ID_NUMBER, &old.id_number, &new.id_number),
+        (ADDRESS, &old.address, &new.address),
+        (PHONE, &old.phone, &new.phone),
+    ];
+    for (key, _, value) in fields {
+        put_if_changed(doc, obj, key, value)?;
+    }
+    Ok(())
+}
+
+fn write_location(doc: &mut AutoCommit, obj: &ObjId, old: &Location, new: &Location) -> Result<()> {
+    for (value, name) in [(new.latitude, "latitude"), (new.longitude, "longitude")] {
+        if value.is_some_and(|v| !v.is_finite()) {
+            return Err(Error::Invalid(format!("{name} must be a finite number")));
+        }
+    }
+    put_f64_if_changed(doc, obj, LATITUDE, old.latitude, new.latitude)?;
+    put_f64_if_changed(doc, obj, LONGITUDE, old.longitude, new.longitude)?;
+    put_if_changed(doc, obj, ADDRESS, &new.address)
+}
+
+fn insert_basis(doc: &mut AutoCommit, list: &ObjId, basis: &LegalBasis) -> Result<()> {
+    if basis.law.trim().is_empty() {
+        return Err(Error::Invalid("a legal basis names a law".into()));
+    }
+    let obj = doc.insert_object(list, doc.length(list), ObjType::Map)?;
+    doc.put(&obj, LAW, basis.law.as_str())?;
+    doc.put(&obj, ARTICLE, basis.article.as_str())?;
+    doc.put(&obj, CLAUSE, basis.clause.as_str())?;
+    doc.put(&obj, BASIS_ITEM, basis.item.as_str())?;
+    Ok(())
+}
+
+fn insert_officer(doc: &mut AutoCommit, list: &ObjId, officer: &OfficerRef) -> Result<()> {
+    let obj = doc.insert_object(list, doc.length(list), ObjType::Map)?;
+    doc.put(&obj, CERTIFICATE_NUMBER, officer.certificate_number.as_str())?;
+    doc.put(&obj, OFFICER_NAME, officer.name.as_str())?;
+    Ok(())
+}
+
+fn insert_check(doc: &mut AutoCommit, list: &ObjId, label: &str) -> Result<()> {
+    let obj = doc.insert_object(list, doc.length(list), ObjType::Map)?;
+    // The object's own id is unique across devices, so two officers adding items offline never collide.
+    doc.put(&obj, CHECK_ID, obj.to_string())?;
+    doc.put(&obj, CHECK_LABEL, label)?;
+    doc.put(&obj, CHECK_RESULT, CheckResult::Pending.as_str())?;
+    doc.put(&obj, CHECK_NOTE, "")?;
+    Ok(())
+}
+
+/// Reads fields and collects the ones with concurrent values.
+struct Reader<'a> {
+    doc: &'a AutoCommit,
+    conflicts: Vec<Conflict>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(doc: &'a AutoCommit) -> Self {
+        Reader { doc, conflicts: Vec::new() }
+    }
+
+    fn scalar(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<Option<ScalarValue>> {
+        let all = self.doc.get_all(obj, key)?;
+        if all.len() > 1 {
+            self.conflicts
+                .push(Conflict { field: path.to_owned(), values: all.iter().map(|(v, _)| display(v)).collect() });
+        }
+        match all.into_iter().last() {
+            None => Ok(None),
+            Some((Value::Scalar(s), _)) => Ok(Some(s.into_owned())),
+            Some((Value::Object(_), _)) => Err(Error::Malformed(format!("'{path}' is an object, expected a value"))),
+        }
+    }
+
+    fn string(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<String> {
+        match self.scalar(obj, key, path)? {
+            Some(ScalarValue::Str(s)) => Ok(s.to_string()),
+            None | Some(ScalarValue::Null) => Ok(String::new()),
+            Some(other) => Err(Error::Malformed(format!("'{path}' is {other}, expected text"))),
+        }
+    }
+
+    fn uint(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<u64> {
+        match self.scalar(obj, key, path)? {
+            Some(ScalarValue::Uint(v)) => Ok(v),
+            other => Err(Error::Malformed(format!("'{path}' is {other:?}, expected a number"))),
+        }
+    }
+
+    fn float(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<Option<f64>> {
+        match self.scalar(obj, key, path)? {
+            Some(ScalarValue::F64(v)) => Ok(Some(v)),
+            None | Some(ScalarValue::Null) => Ok(None),
+            Some(other) => Err(Error::Malformed(format!("'{path}' is {other}, expected a number"))),
+        }
+    }
+
+    fn time(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<Option<String>> {
+        match self.scalar(obj, key, path)? {
+            Some(ScalarValue::Timestamp(ms)) => Ok(Some(rfc3339(ms))),
+            None | Some(ScalarValue::Null) => Ok(None),
+            Some(other) => Err(Error::Malformed(format!("'{path}' is {other}, expected a time"))),
+        }
+    }
+
+    fn object(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<ObjId> {
+        let all = self.doc.get_all(obj, key)?;
+        if all.len() > 1 {
+            self.conflicts
+                .push(Conflict { field: path.to_owned(), values: all.iter().map(|(v, _)| display(v)).collect() });
+        }
+        match all.into_iter().last() {
+            Some((Value::Object(_), id)) => Ok(id),
+            _ => Err(Error::Malformed(format!("'{path}' is missing or not an object"))),
+        }
+    }
+
+    fn text(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<String> {
+        let id = self.object(obj, key, path)?;
+        Ok(self.doc.text(&id)?)
+    }
+
+    fn list<T>(
+        &mut self,
+        obj: &ObjId,
+        key: &str,
+        path: &str,
+        mut each: impl FnMut(&mut Self, &ObjId, &str) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let list = self.object(obj, key, path)?;
+        let mut out = Vec::new();
+        for index in 0..self.doc.length(&list) {
+            match self.doc.get(&list, index)? {
+                Some((Value::Object(ObjType::Map), item)) => out.push(each(self, &item, &format!("{path}[{index}]"))?),
+                _ => return Err(Error::Malformed(format!("'{path}[{index}]' is not a map"))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn display(value: &Value<'_>) -> String {
+    match value {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            ScalarValue::Timestamp(ms) => rfc3339(*ms),
+            ScalarValue::Null => String::new(),
+            other => other.to_string(),
+        },
+        Value::Object(kind) => format!("({kind})"),
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_else(|| ms.to_string())
+}

@@ -1,0 +1,198 @@
+//! The inspection as the rest of FieldTrail sees it: plain typed values materialised from the document.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[ts(export)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value's name in documents, APIs and the CLI.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(crate::Error::Invalid(format!(
+                        "'{other}' is not a valid {}; expected one of: {}",
+                        stringify!($name).to_lowercase(),
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// The kind of enforcement act the case belongs to (行政检查 / 处罚 / 许可 / 强制 / 征收).
+    Kind { Inspection = "inspection", Penalty = "penalty", Licence = "licence", Coercion = "coercion", Levy = "levy" }
+}
+
+string_enum! {
+    /// Where the case stands. Lock and archive come with the trail.
+    Status { Draft = "draft", InProgress = "in_progress", Completed = "completed" }
+}
+
+string_enum! {
+    /// The outcome of one checklist item.
+    CheckResult { Pending = "pending", Pass = "pass", Fail = "fail", NotApplicable = "not_applicable" }
+}
+
+/// 执法依据: a law cited down to article, clause and item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LegalBasis {
+    pub law: String,
+    pub article: String,
+    pub clause: String,
+    pub item: String,
+}
+
+/// 行政相对人: who is inspected. `credit_code` and `id_number` are personal data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Party {
+    pub name: String,
+    pub credit_code: String,
+    pub id_number: String,
+    pub address: String,
+    pub phone: String,
+}
+
+/// Where the inspection takes place.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Location {
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address: String,
+}
+
+/// An officer taking part, by certificate number. Certificates themselves come with the certificates work.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OfficerRef {
+    pub certificate_number: String,
+    pub name: String,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ChecklistItem {
+    pub id: String,
+    pub label: String,
+    pub result: CheckResult,
+    pub note: String,
+}
+
+/// The inspection materialised: where a field is in conflict, it holds the value automerge picks as winner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Inspection {
+    pub id: String,
+    pub schema: u64,
+    pub agency: String,
+    pub kind: Kind,
+    pub item_code: String,
+    pub item_name: String,
+    pub legal_basis: Vec<LegalBasis>,
+    pub party: Party,
+    pub location: Location,
+    pub officers: Vec<OfficerRef>,
+    /// RFC 3339, device clock.
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub checklist: Vec<ChecklistItem>,
+    pub findings: String,
+    pub result: String,
+    pub status: Status,
+}
+
+/// A field that terminals set concurrently: every value is kept until someone edits the field again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Conflict {
+    /// Path of the field, e.g. `result`, `party.name`, `checklist[c2].result`.
+    pub field: String,
+    /// All concurrent values, the winner last.
+    pub values: Vec<String>,
+}
+
+/// An inspection together with its unresolved conflicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct InspectionView {
+    pub inspection: Inspection,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl InspectionView {
+    /// The line a list shows for this inspection.
+    pub fn summary(&self, updated_at: &str) -> InspectionSummary {
+        let i = &self.inspection;
+        InspectionSummary {
+            id: i.id.clone(),
+            item_name: i.item_name.clone(),
+            party_name: i.party.name.clone(),
+            kind: i.kind,
+            status: i.status,
+            result: i.result.clone(),
+            started_at: i.started_at.clone(),
+            updated_at: updated_at.to_owned(),
+            conflicts: u32::try_from(self.conflicts.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// One inspection in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct InspectionSummary {
+    pub id: String,
+    pub item_name: String,
+    pub party_name: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub result: String,
+    pub started_at: String,
+    pub updated_at: String,
+    pub conflicts: u32,
+}
+
+/// What an officer fills in to open a case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewInspection {
+    pub agency: String,
+    pub kind: Kind,
+    pub item_code: String,
+    pub item_name: String,
+    pub legal_basis: Vec<LegalBasis>,
+    pub party: Party,
+    pub location: Location,
+    pub officers: Vec<OfficerRef>,
+    pub started_at: DateTime<Utc>,
+    pub checklist: Vec<String>,
+}

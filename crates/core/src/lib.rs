@@ -1,0 +1,27 @@
+//! fieldtrail-core: FieldTrail's domain, pure.
+//!
+//! The inspection (one case file) is an automerge document; [`InspectionDoc`] is the only code that knows its
+//! keys, so the terminal, the server and the app read and write it through typed functions. The sync helpers in
+//! [`sync`] hold the few rules both ends of the sync protocol share. No I/O, no async, no clock: callers pass
+//! the time in.
+#![forbid(unsafe_code)]
+
+mod document;
+mod edit;
+mod error;
+mod inspection;
+pub mod protocol;
+mod schema;
+pub mod sync;
+
+pub use document::InspectionDoc;
+pub use edit::Edit;
+pub use error::Error;
+pub use inspection::{
+    CheckResult, ChecklistItem, Conflict, Inspection, InspectionSummary, InspectionView, Kind, LegalBasis, Location,
+    NewInspection, OfficerRef, Party, Status,
+};
+pub use schema::SCHEMA_VERSION;
+
+/// Re-exported so that callers name the same automerge types as core without a version of their own.
+pub use automerge;

@@ -1,0 +1,137 @@
+//! The sync protocol's messages (version 1), shared by the terminal and the server; docs/protocol.md is
+//! their specification. Bodies are CBOR (RFC 8949): automerge sync messages are binary, and CBOR carries them
+//! without the third that base64 in JSON would add. Errors travel as JSON [`ErrorBody`].
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+use ts_rs::TS;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Media type of request and response bodies.
+pub const CONTENT_TYPE: &str = "application/cbor";
+/// The most documents one request may carry; a terminal with more sends them over several rounds.
+pub const MAX_DOCS_PER_REQUEST: usize = 500;
+/// How many changed documents the server offers in one response before it sets `more`.
+pub const PULL_PAGE: usize = 500;
+
+/// One automerge sync message for one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocMessage {
+    /// The inspection's id (a UUID).
+    pub id: String,
+    /// An automerge sync message (`automerge::sync::Message::encode`).
+    pub msg: ByteBuf,
+}
+
+/// `POST /v1/sync` request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub v: u32,
+    /// The terminal's device id; the server keeps one sync state per device and document.
+    pub terminal: String,
+    /// The server's change sequence number up to which this terminal has been offered every document.
+    pub cursor: u64,
+    pub docs: Vec<DocMessage>,
+}
+
+/// `POST /v1/sync` response body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub v: u32,
+    /// The cursor to send next time.
+    pub cursor: u64,
+    /// More changed documents wait beyond `cursor`: sync again at once.
+    pub more: bool,
+    /// A reply for every document of the request, and a message for documents changed since the cursor.
+    pub docs: Vec<DocMessage>,
+}
+
+/// The body of every error response, and the shape of errors crossing into the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ErrorBody {
+    /// Stable, machine-readable name of the error.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// Why a body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("body is not CBOR: {0}")]
+    NotCbor(String),
+    #[error("protocol version {found} is not supported; this build speaks version {supported}")]
+    UnsupportedVersion { found: u32, supported: u32 },
+    #[error("body does not match protocol version {PROTOCOL_VERSION}: {0}")]
+    Shape(String),
+}
+
+impl DecodeError {
+    /// Stable name of the error, as sent in [`ErrorBody::code`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecodeError::NotCbor(_) | DecodeError::Shape(_) => "bad_body",
+            DecodeError::UnsupportedVersion { .. } => "unsupported_version",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    v: u32,
+}
+
+/// Encodes a message as CBOR.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing CBOR into a Vec has no I/O to fail, and our types always serialise.
+    #[allow(clippy::expect_used)]
+    ciborium::into_writer(value, &mut out).expect("CBOR encoding into memory cannot fail");
+    out
+}
+
+/// Decodes a versioned message: the version is checked before the shape, so a newer peer gets told so
+/// rather than a confusing shape error.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let value: ciborium::Value = ciborium::from_reader(bytes).map_err(|e| DecodeError::NotCbor(e.to_string()))?;
+    let envelope: Envelope = value.deserialized().map_err(|e| DecodeError::Shape(e.to_string()))?;
+    if envelope.v != PROTOCOL_VERSION {
+        return Err(DecodeError::UnsupportedVersion { found: envelope.v, supported: PROTOCOL_VERSION });
+    }
+    value.deserialized().map_err(|e| DecodeError::Shape(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> SyncRequest {
+        SyncRequest {
+            v: PROTOCOL_VERSION,
+            terminal: "t1".into(),
+            cursor: 7,
+            docs: vec![DocMessage { id: "d".into(), msg: ByteBuf::from(vec![0x42, 1, 2]) }],
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        assert_eq!(decode::<SyncRequest>(&encode(&request())).unwrap(), request());
+    }
+
+    #[test]
+    fn bad_bodies_say_what_is_wrong() {
+        assert_eq!(decode::<SyncRequest>(b"{\"v\":1}").unwrap_err().code(), "bad_body");
+        let mut newer = request();
+        newer.v = 2;
+        let err = decode::<SyncRequest>(&encode(&newer)).unwrap_err();
+        assert_eq!(err, DecodeError::UnsupportedVersion { found: 2, supported: 1 });
+        let reply = SyncResponse { v: 1, cursor: 1, more: false, docs: vec![] };
+        let err = decode::<SyncRequest>(&encode(&reply)).unwrap_err();
+        assert!(matches!(&err, DecodeError::Shape(m) if m.contains("terminal")), "{err}");
+        let bytes = encode(&request());
+        assert!(decode::<SyncRequest>(&bytes[..bytes.len() - 3]).is_err());
+    }
+}

@@ -1,0 +1,298 @@
+//! `fieldtrail-terminal`: drive a terminal from a shell, for scripting, tests and support.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use fieldtrail_core::{
+    CheckResult, Edit, InspectionView, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party, Status,
+};
+use fieldtrail_terminal::Terminal;
+use std::path::PathBuf;
+
+/// A FieldTrail terminal without the app.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Data directory of the terminal (created on first use).
+    #[arg(long, env = "FIELDTRAIL_DATA", global = true, default_value = "fieldtrail-terminal-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print this terminal's device id.
+    Device,
+    /// Work with inspections.
+    #[command(subcommand)]
+    Inspection(InspectionCommand),
+    /// Merge with the sync server.
+    Sync {
+        /// The server's base URL, e.g. http://127.0.0.1:8787
+        #[arg(long, env = "FIELDTRAIL_SERVER")]
+        server: String,
+    },
+    /// Show what is waiting to be synced.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+enum InspectionCommand {
+    /// Open a new inspection; prints its id.
+    New(NewArgs),
+    /// List inspections.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one inspection, with its conflicts.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Edit an inspection.
+    Edit(EditArgs),
+    /// Print the document's heads (its state, as change hashes).
+    Heads { id: String },
+}
+
+#[derive(Debug, Args)]
+struct NewArgs {
+    #[arg(long)]
+    item_code: String,
+    #[arg(long)]
+    item_name: String,
+    #[arg(long, default_value = "inspection", value_parser = parse::<Kind>)]
+    kind: Kind,
+    #[arg(long, default_value = "")]
+    agency: String,
+    #[arg(long)]
+    party_name: String,
+    #[arg(long, default_value = "")]
+    party_credit_code: String,
+    #[arg(long, default_value = "")]
+    party_id_number: String,
+    #[arg(long, default_value = "")]
+    party_address: String,
+    #[arg(long, default_value = "")]
+    party_phone: String,
+    /// Legal basis as LAW[:ARTICLE[:CLAUSE[:ITEM]]]; repeatable.
+    #[arg(long = "basis")]
+    basis: Vec<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    latitude: Option<f64>,
+    #[arg(long, allow_hyphen_values = true)]
+    longitude: Option<f64>,
+    #[arg(long, default_value = "")]
+    address: String,
+    /// Officer as CERTIFICATE_NUMBER:NAME; repeatable.
+    #[arg(long = "officer")]
+    officers: Vec<String>,
+    /// A checklist item's label; repeatable.
+    #[arg(long = "check")]
+    checks: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct EditArgs {
+    id: String,
+    #[arg(long)]
+    findings: Option<String>,
+    #[arg(long)]
+    result: Option<String>,
+    #[arg(long, value_parser = parse::<Status>)]
+    status: Option<Status>,
+    /// Add a checklist item with this label; repeatable.
+    #[arg(long = "add-check")]
+    add_checks: Vec<String>,
+    /// Set a checklist item's result as ITEM_ID=RESULT (pending, pass, fail, not_applicable); repeatable.
+    #[arg(long = "check-result")]
+    check_results: Vec<String>,
+    /// Record the end of the inspection now.
+    #[arg(long)]
+    end: bool,
+}
+
+fn parse<T: std::str::FromStr<Err = fieldtrail_core::Error>>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|e: fieldtrail_core::Error| e.to_string())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FIELDTRAIL_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let terminal = Terminal::open(&cli.data).with_context(|| format!("opening terminal in {}", cli.data.display()))?;
+    match cli.command {
+        Command::Device => println!("{}", terminal.device_id()),
+        Command::Status => {
+            let unsynced = terminal.unsynced()?;
+            println!("{} inspection(s) not yet synced", unsynced.len());
+            for id in unsynced {
+                println!("  {id}");
+            }
+        }
+        Command::Sync { server } => {
+            let r = terminal.sync(&server).await?;
+            println!(
+                "synced with {server}: {} round trip(s), sent {} document(s), received {} document(s), {} bytes up, {} bytes down",
+                r.rounds, r.sent_docs, r.received_docs, r.bytes_sent, r.bytes_received
+            );
+        }
+        Command::Inspection(cmd) => inspection(&terminal, cmd)?,
+    }
+    Ok(())
+}
+
+fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()> {
+    match cmd {
+        InspectionCommand::New(args) => println!("{}", terminal.create_inspection(&new_inspection(args)?)?),
+        InspectionCommand::List { json } => {
+            let list = terminal.list_inspections()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for i in list {
+                    let conflict =
+                        if i.conflicts > 0 { format!("  [{} conflict(s)]", i.conflicts) } else { String::new() };
+                    println!("{}  {}  {}  {}  {}{}", i.id, i.started_at, i.item_name, i.party_name, i.status, conflict);
+                }
+            }
+        }
+        InspectionCommand::Show { id, json } => {
+            let view = terminal.show(&id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else {
+                print!("{}", render(&view));
+            }
+        }
+        InspectionCommand::Edit(args) => {
+            let edits = edits(args.findings, args.result, args.status, args.add_checks, args.check_results, args.end)?;
+            anyhow::ensure!(
+                !edits.is_empty(),
+                "nothing to edit: give at least one of --findings, --result, --status, --add-check, --check-result, --end"
+            );
+            terminal.edit(&args.id, &edits)?;
+        }
+        InspectionCommand::Heads { id } => {
+            let mut doc = terminal.document(&id)?;
+            for h in doc.heads() {
+                println!("{h}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn new_inspection(a: NewArgs) -> anyhow::Result<NewInspection> {
+    let legal_basis = a
+        .basis
+        .iter()
+        .map(|b| {
+            let mut parts = b.splitn(4, ':').map(str::to_owned);
+            LegalBasis {
+                law: parts.next().unwrap_or_default(),
+                article: parts.next().unwrap_or_default(),
+                clause: parts.next().unwrap_or_default(),
+                item: parts.next().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let officers = a
+        .officers
+        .iter()
+        .map(|o| {
+            let (cert, name) =
+                o.split_once(':').with_context(|| format!("officer '{o}' is not CERTIFICATE_NUMBER:NAME"))?;
+            Ok(OfficerRef { certificate_number: cert.to_owned(), name: name.to_owned() })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(NewInspection {
+        agency: a.agency,
+        kind: a.kind,
+        item_code: a.item_code,
+        item_name: a.item_name,
+        legal_basis,
+        party: Party {
+            name: a.party_name,
+            credit_code: a.party_credit_code,
+            id_number: a.party_id_number,
+            address: a.party_address,
+            phone: a.party_phone,
+        },
+        location: Location { latitude: a.latitude, longitude: a.longitude, address: a.address },
+        officers,
+        started_at: chrono::Utc::now(),
+        checklist: a.checks,
+    })
+}
+
+fn edits(
+    findings: Option<String>,
+    result: Option<String>,
+    status: Option<Status>,
+    add_checks: Vec<String>,
+    check_results: Vec<String>,
+    end: bool,
+) -> anyhow::Result<Vec<Edit>> {
+    let mut edits = Vec::new();
+    edits.extend(findings.map(Edit::SetFindings));
+    edits.extend(result.map(Edit::SetResult));
+    edits.extend(status.map(Edit::SetStatus));
+    edits.extend(add_checks.into_iter().map(|label| Edit::AddChecklistItem { label }));
+    for cr in check_results {
+        let (item_id, result) = cr.rsplit_once('=').with_context(|| format!("'{cr}' is not ITEM_ID=RESULT"))?;
+        let result: CheckResult = result.parse()?;
+        edits.push(Edit::SetChecklistResult { item_id: item_id.to_owned(), result });
+    }
+    if end {
+        edits.push(Edit::SetEndedAt(chrono::Utc::now()));
+    }
+    Ok(edits)
+}
+
+/// The inspection as text, each conflicting field marked with all its values.
+fn render(view: &InspectionView) -> String {
+    let i = &view.inspection;
+    let conflict = |field: &str| {
+        view.conflicts
+            .iter()
+            .find(|c| c.field == field)
+            .map(|c| format!("   <<CONFLICT: {}>>", c.values.join(" | ")))
+            .unwrap_or_default()
+    };
+    let mut out = String::new();
+    let mut line =
+        |label: &str, value: &str, field: &str| out.push_str(&format!("{label:<12}{value}{}\n", conflict(field)));
+    line("id", &i.id, "id");
+    line("kind", i.kind.as_str(), "kind");
+    line("agency", &i.agency, "agency");
+    line("item", &format!("{} {}", i.item_code, i.item_name), "item.name");
+    for b in &i.legal_basis {
+        line("basis", &format!("{} {} {} {}", b.law, b.article, b.clause, b.item).trim_end().to_owned(), "");
+    }
+    line("party", &i.party.name, "party.name");
+    line("location", &i.location.address, "location.address");
+    for o in &i.officers {
+        line("officer", &format!("{} {}", o.certificate_number, o.name), "");
+    }
+    line("started", &i.started_at, "started_at");
+    line("ended", i.ended_at.as_deref().unwrap_or("-"), "ended_at");
+    line("status", i.status.as_str(), "status");
+    for c in &i.checklist {
+        let field = format!("checklist[{}].result", c.id);
+        line("check", &format!("[{}] {} ({})", c.result, c.label, c.id), &field);
+    }
+    line("findings", &i.findings, "findings");
+    line("result", &i.result, "result");
+    if !view.conflicts.is_empty() {
+        out.push_str(&format!("{} field(s) in conflict: edit them to resolve\n", view.conflicts.len()));
+    }
+    out
+}

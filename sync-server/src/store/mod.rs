@@ -1,0 +1,56 @@
+//! Storage behind a trait, so the sync logic is written once for every backend. The embedded default is
+//! [`SqliteStore`]; a region's PostgreSQL store implements the same traits.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::ApiError;
+use automerge::{AutoCommit, Change, ChangeHash};
+use serde::Serialize;
+
+/// A backend: runs a closure inside one transaction, committed only if the closure succeeds, so a
+/// request either lands whole or leaves nothing behind.
+pub trait Store: Send + Sync + 'static {
+    fn transact<R>(&self, f: impl FnOnce(&mut dyn StoreTx) -> Result<R, ApiError>) -> Result<R, ApiError>;
+}
+
+/// What the sync logic needs inside a transaction.
+pub trait StoreTx {
+    fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
+    /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
+    fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;
+    fn shared_heads(&mut self, device: &str, id: &str) -> Result<Vec<ChangeHash>, ApiError>;
+    fn set_shared_heads(&mut self, device: &str, id: &str, heads: &[ChangeHash]) -> Result<(), ApiError>;
+    /// Documents whose latest change is newer than `cursor`, oldest first: (id, seq, heads).
+    fn changed_since(&mut self, cursor: u64, limit: usize) -> Result<Vec<(String, u64, Vec<ChangeHash>)>, ApiError>;
+    /// The newest sequence number.
+    fn max_seq(&mut self) -> Result<u64, ApiError>;
+    fn list_documents(&mut self) -> Result<Vec<DocumentRow>, ApiError>;
+    fn history(&mut self, id: &str) -> Result<Vec<HistoryEntry>, ApiError>;
+}
+
+/// One stored document, as the listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentRow {
+    pub id: String,
+    pub seq: u64,
+    pub heads: Vec<String>,
+    pub changes: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One change of a document's history, with who delivered it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub seq: u64,
+    pub hash: String,
+    pub actor: String,
+    pub actor_seq: u64,
+    /// The author's clock, seconds since 1970; recorded as claimed.
+    pub device_time: i64,
+    pub message: Option<String>,
+    pub device: String,
+    pub received_at: String,
+}

@@ -1,0 +1,179 @@
+//! The embedded default store: one SQLite file (WAL) in the data directory.
+
+use super::{DocumentRow, HistoryEntry, Store, StoreTx};
+use crate::ApiError;
+use automerge::{AutoCommit, Change, ChangeHash};
+use fieldtrail_core::sync::{decode_heads, encode_heads};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
+use std::path::Path;
+use std::sync::Mutex;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../../migrations/server/0001_documents.sql"))])
+}
+
+/// The server's SQLite database. One writer at a time, as SQLite allows; requests are short.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) `server.db` in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Self, ApiError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| ApiError::Storage(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+        let mut conn = Connection::open(data_dir.join("server.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        migrations().to_latest(&mut conn).map_err(|e| ApiError::Storage(format!("migrating server.db: {e}")))?;
+        Ok(SqliteStore { conn: Mutex::new(conn) })
+    }
+}
+
+impl Store for SqliteStore {
+    fn transact<R>(&self, f: impl FnOnce(&mut dyn StoreTx) -> Result<R, ApiError>) -> Result<R, ApiError> {
+        let mut conn = self.conn.lock().map_err(|_| ApiError::Storage("store lock poisoned".into()))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut store_tx = SqliteTx { tx: &tx };
+        let out = f(&mut store_tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: &'a Transaction<'a>,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+fn heads_of(bytes: &[u8]) -> Result<Vec<ChangeHash>, ApiError> {
+    decode_heads(bytes).map_err(|e| ApiError::Storage(e.to_string()))
+}
+
+impl StoreTx for SqliteTx<'_> {
+    fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError> {
+        let saved: Option<Vec<u8>> =
+            self.tx.query_row("SELECT saved FROM documents WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        saved
+            .map(|bytes| AutoCommit::load(&bytes).map_err(|e| ApiError::Storage(format!("document {id}: {e}"))))
+            .transpose()
+    }
+
+    fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError> {
+        let at = now();
+        let heads = encode_heads(&doc.get_heads());
+        let saved = doc.save();
+        self.tx.execute(
+            "INSERT INTO documents (id, saved, heads, seq, created_at, updated_at) VALUES (?1, ?2, ?3, 0, ?4, ?4)
+             ON CONFLICT (id) DO UPDATE SET saved = excluded.saved, heads = excluded.heads, updated_at = excluded.updated_at",
+            params![id, saved, heads, at],
+        )?;
+        let mut insert = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO changes (doc_id, hash, actor, actor_seq, device_time, message, bytes, device, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for change in new {
+            insert.execute(params![
+                id,
+                change.hash().0.as_slice(),
+                change.actor_id().to_bytes(),
+                change.seq() as i64,
+                change.timestamp(),
+                change.message(),
+                change.raw_bytes(),
+                device,
+                at,
+            ])?;
+        }
+        let seq: i64 = self.tx.query_row("SELECT max(seq) FROM changes WHERE doc_id = ?1", [id], |r| r.get(0))?;
+        self.tx.execute("UPDATE documents SET seq = ?2 WHERE id = ?1", params![id, seq])?;
+        Ok(seq as u64)
+    }
+
+    fn shared_heads(&mut self, device: &str, id: &str) -> Result<Vec<ChangeHash>, ApiError> {
+        let bytes: Option<Vec<u8>> = self
+            .tx
+            .query_row("SELECT shared_heads FROM sync_states WHERE device = ?1 AND doc_id = ?2", [device, id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        heads_of(&bytes.unwrap_or_default())
+    }
+
+    fn set_shared_heads(&mut self, device: &str, id: &str, heads: &[ChangeHash]) -> Result<(), ApiError> {
+        self.tx.execute(
+            "INSERT INTO sync_states (device, doc_id, shared_heads, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device, doc_id) DO UPDATE SET shared_heads = excluded.shared_heads, updated_at = excluded.updated_at",
+            params![device, id, encode_heads(heads), now()],
+        )?;
+        Ok(())
+    }
+
+    fn changed_since(&mut self, cursor: u64, limit: usize) -> Result<Vec<(String, u64, Vec<ChangeHash>)>, ApiError> {
+        let mut stmt =
+            self.tx.prepare_cached("SELECT id, seq, heads FROM documents WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+        let rows = stmt.query_map(params![cursor as i64, limit as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, Vec<u8>>(2)?))
+        })?;
+        rows.map(|row| {
+            let (id, seq, heads) = row?;
+            Ok((id, seq, heads_of(&heads)?))
+        })
+        .collect()
+    }
+
+    fn max_seq(&mut self) -> Result<u64, ApiError> {
+        let seq: Option<i64> = self.tx.query_row("SELECT max(seq) FROM documents", [], |r| r.get(0))?;
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    fn list_documents(&mut self) -> Result<Vec<DocumentRow>, ApiError> {
+        let mut stmt = self.tx.prepare(
+            "SELECT d.id, d.seq, d.heads, d.created_at, d.updated_at, (SELECT count(*) FROM changes c WHERE c.doc_id = d.id)
+             FROM documents d ORDER BY d.seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, seq, heads, created_at, updated_at, changes) = row?;
+            let heads = heads_of(&heads)?.iter().map(|h| h.to_string()).collect();
+            Ok(DocumentRow { id, seq: seq as u64, heads, changes: changes as u64, created_at, updated_at })
+        })
+        .collect()
+    }
+
+    fn history(&mut self, id: &str) -> Result<Vec<HistoryEntry>, ApiError> {
+        let mut stmt = self.tx.prepare(
+            "SELECT seq, hash, actor, actor_seq, device_time, message, device, received_at
+             FROM changes WHERE doc_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(HistoryEntry {
+                seq: r.get::<_, i64>(0)? as u64,
+                hash: hex::encode(r.get::<_, Vec<u8>>(1)?),
+                actor: hex::encode(r.get::<_, Vec<u8>>(2)?),
+                actor_seq: r.get::<_, i64>(3)? as u64,
+                device_time: r.get(4)?,
+                message: r.get(5)?,
+                device: r.get(6)?,
+                received_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

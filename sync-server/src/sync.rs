@@ -1,0 +1,124 @@
+//! One sync request, handled: the terminal's automerge sync messages are applied and answered, and documents
+//! that changed since the terminal's cursor are offered, all in one transaction.
+
+use crate::ApiError;
+use crate::store::{Store, StoreTx};
+use automerge::AutoCommit;
+use automerge::sync::{Message, SyncDoc};
+use fieldtrail_core::InspectionDoc;
+use fieldtrail_core::protocol::{
+    DocMessage, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION, PULL_PAGE, SyncRequest, SyncResponse,
+};
+use fieldtrail_core::sync::{resume_state, seed_state};
+use serde_bytes::ByteBuf;
+use std::collections::HashSet;
+
+/// Checks everything that can be checked before touching storage, so a bad request is refused whole.
+pub fn validate(req: &SyncRequest) -> Result<Vec<(String, Message)>, ApiError> {
+    if req.terminal.trim().is_empty() || req.terminal.len() > 128 {
+        return Err(ApiError::bad("bad_terminal", "the request must name its terminal (1 to 128 characters)"));
+    }
+    if req.docs.len() > MAX_DOCS_PER_REQUEST {
+        return Err(ApiError::bad(
+            "too_many_documents",
+            format!("the request carries {} documents; the limit is {MAX_DOCS_PER_REQUEST}", req.docs.len()),
+        ));
+    }
+    let mut seen = HashSet::new();
+    req.docs
+        .iter()
+        .enumerate()
+        .map(|(index, doc)| {
+            if uuid_like(&doc.id).is_none() {
+                return Err(ApiError::bad("bad_document_id", format!("docs[{index}].id '{}' is not a UUID", doc.id)));
+            }
+            if !seen.insert(doc.id.as_str()) {
+                return Err(ApiError::bad("duplicate_document", format!("document {} appears twice", doc.id)));
+            }
+            let msg = Message::decode(&doc.msg).map_err(|e| {
+                ApiError::bad(
+                    "bad_sync_message",
+                    format!("docs[{index}] ({}) is not an automerge sync message: {e}", doc.id),
+                )
+            })?;
+            Ok((doc.id.clone(), msg))
+        })
+        .collect()
+}
+
+fn uuid_like(id: &str) -> Option<()> {
+    let groups: Vec<&str> = id.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    (groups.len() == 5
+        && groups.iter().zip(lens).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit())))
+    .then_some(())
+}
+
+/// Applies a validated request and builds the response.
+pub fn handle<S: Store>(
+    store: &S,
+    req: &SyncRequest,
+    messages: Vec<(String, Message)>,
+) -> Result<SyncResponse, ApiError> {
+    store.transact(|tx| {
+        let mut docs = Vec::with_capacity(messages.len());
+        for (id, msg) in messages {
+            if let Some(reply) = receive(tx, &req.terminal, &id, msg)? {
+                docs.push(DocMessage { id, msg: ByteBuf::from(reply.encode()) });
+            }
+        }
+        let answered: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
+        let newest = tx.max_seq()?;
+        let changed = tx.changed_since(req.cursor, PULL_PAGE)?;
+        let more = changed.len() == PULL_PAGE;
+        let cursor = if more { changed.last().map_or(newest, |c| c.1) } else { newest.max(req.cursor) };
+        for (id, _, heads) in changed {
+            if answered.contains(&id) {
+                continue;
+            }
+            let shared = tx.shared_heads(&req.terminal, &id)?;
+            if shared == heads {
+                continue; // the terminal already has exactly this state
+            }
+            let Some(mut doc) = tx.load_document(&id)? else { continue };
+            let mut state = seed_state(shared);
+            if let Some(msg) = doc.sync().generate_sync_message(&mut state) {
+                docs.push(DocMessage { id, msg: ByteBuf::from(msg.encode()) });
+            }
+        }
+        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs })
+    })
+}
+
+fn receive(tx: &mut dyn StoreTx, terminal: &str, id: &str, msg: Message) -> Result<Option<Message>, ApiError> {
+    let stored = tx.load_document(id)?;
+    let existed = stored.is_some();
+    let mut doc = stored.unwrap_or_else(AutoCommit::new);
+    let before = doc.get_heads();
+    let mut state = resume_state(tx.shared_heads(terminal, id)?);
+    doc.sync().receive_sync_message(&mut state, msg).map_err(|e| {
+        ApiError::bad("bad_sync_message", format!("document {id}: the sync message's changes do not apply: {e}"))
+    })?;
+    let after = doc.get_heads();
+    if after != before {
+        check_inspection(&doc, id)?;
+        let new = doc.get_changes(&before);
+        tx.save_document(id, &mut doc, &new, terminal)?;
+    }
+    // A message that brought no document yet (only heads) leaves no state to remember.
+    if existed || after != before {
+        tx.set_shared_heads(terminal, id, &state.shared_heads)?;
+    }
+    Ok(doc.sync().generate_sync_message(&mut state))
+}
+
+/// Only inspections, of a schema this server knows, with the id they are filed under, are accepted.
+fn check_inspection(doc: &AutoCommit, id: &str) -> Result<(), ApiError> {
+    let inspection = InspectionDoc::from_automerge(doc.clone())
+        .map_err(|e| ApiError::bad("not_an_inspection", format!("document {id} is refused: {e}")))?;
+    let inner = inspection.id().map_err(|e| ApiError::bad("not_an_inspection", format!("document {id}: {e}")))?;
+    if inner != id {
+        return Err(ApiError::bad("document_id_mismatch", format!("document sent as {id} says it is {inner}")));
+    }
+    Ok(())
+}
