@@ -113,6 +113,7 @@ pub struct ChecklistItem {
 #[ts(export)]
 pub struct Inspection {
     pub id: String,
+    #[ts(type = "number")]
     pub schema: u64,
     pub agency: String,
     pub kind: Kind,

@@ -38,7 +38,7 @@ pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 
 /// The inverse of [`encode_heads`].
 pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, crate::Error> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(crate::Error::Malformed(format!("stored heads are {} bytes, not a multiple of 32", bytes.len())));
     }
     Ok(bytes

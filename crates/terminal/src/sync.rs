@@ -28,9 +28,12 @@ pub struct SyncReport {
     pub sent_docs: u32,
     /// Documents the server sent messages for.
     pub received_docs: u32,
+    #[ts(type = "number")]
     pub bytes_sent: u64,
+    #[ts(type = "number")]
     pub bytes_received: u64,
     /// The server's cursor after the sync.
+    #[ts(type = "number")]
     pub cursor: u64,
 }
 

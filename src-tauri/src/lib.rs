@@ -1,0 +1,45 @@
+//! fieldtrail-app: the officer's app, a thin Tauri 2 shell over [`fieldtrail_terminal`].
+//!
+//! This file only wires things up: it resolves the [`Settings`], opens the [`Terminal`] in the data directory,
+//! puts both in Tauri's managed state and registers the commands of [`commands`]. Each command is a few lines
+//! that call the terminal crate; an error crosses into the ui as [`AppError`], `{code, message}`.
+
+pub mod commands;
+pub mod error;
+pub mod settings;
+
+pub use error::AppError;
+pub use settings::Settings;
+
+use fieldtrail_terminal::Terminal;
+use tauri::Manager;
+use tracing_subscriber::EnvFilter;
+
+/// Starts the app; returns when its last window closes.
+///
+/// # Panics
+///
+/// When the window system or the webview cannot start (Tauri's own startup error).
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+
+    tauri::Builder::default()
+        .setup(|app| {
+            let settings = Settings::from_env(app.path().app_data_dir()?);
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let terminal = Terminal::open(&settings.data_dir)?;
+            tracing::info!(data_dir = %settings.data_dir.display(), server = %settings.server, "terminal opened");
+            app.manage(terminal);
+            app.manage(settings);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::inspections::list_inspections,
+            commands::inspections::sync_now,
+            commands::settings::get_settings,
+        ])
+        .run(tauri::generate_context!())
+        .expect("the FieldTrail window failed to start");
+}

@@ -1,0 +1,75 @@
+//! What the app runs with: where its data lives and which sync server it talks to.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The sync server used when `FIELDTRAIL_SERVER` is not set.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8787";
+
+/// The app's settings, as `get_settings` returns them to the ui.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Settings {
+    /// Base URL of the sync server: `$FIELDTRAIL_SERVER`, else [`DEFAULT_SERVER`].
+    pub server: String,
+    /// Directory of the local store: `$FIELDTRAIL_DATA`, else the platform's app data directory.
+    #[ts(type = "string")]
+    pub data_dir: PathBuf,
+}
+
+impl Settings {
+    /// Settings from the process environment; `default_data_dir` is used when `FIELDTRAIL_DATA` is unset.
+    pub fn from_env(default_data_dir: PathBuf) -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok(), default_data_dir)
+    }
+
+    /// Settings from the variables `lookup` returns; empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, default_data_dir: PathBuf) -> Self {
+        let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        Self {
+            server: var("FIELDTRAIL_SERVER").unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
+            data_dir: var("FIELDTRAIL_DATA").map_or(default_data_dir, PathBuf::from),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+    }
+
+    #[test]
+    fn defaults_without_environment() {
+        let settings = Settings::from_lookup(env(&[]), PathBuf::from("/app/data"));
+        assert_eq!(settings.server, DEFAULT_SERVER);
+        assert_eq!(settings.data_dir, PathBuf::from("/app/data"));
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let vars = [("FIELDTRAIL_SERVER", "http://10.0.0.2:9000"), ("FIELDTRAIL_DATA", "/tmp/ft")];
+        let settings = Settings::from_lookup(env(&vars), PathBuf::from("/app/data"));
+        assert_eq!(settings.server, "http://10.0.0.2:9000");
+        assert_eq!(settings.data_dir, PathBuf::from("/tmp/ft"));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let vars = [("FIELDTRAIL_SERVER", ""), ("FIELDTRAIL_DATA", " ")];
+        let settings = Settings::from_lookup(env(&vars), PathBuf::from("/app/data"));
+        assert_eq!(settings.server, DEFAULT_SERVER);
+        assert_eq!(settings.data_dir, PathBuf::from("/app/data"));
+    }
+
+    #[test]
+    fn serialises_with_snake_case_fields() -> Result<(), serde_json::Error> {
+        let settings = Settings { server: "http://s".into(), data_dir: PathBuf::from("/d") };
+        assert_eq!(serde_json::to_value(&settings)?, serde_json::json!({"server": "http://s", "data_dir": "/d"}));
+        Ok(())
+    }
+}
