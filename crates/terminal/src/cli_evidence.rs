@@ -1,0 +1,139 @@
+//! The `evidence` and `verify` commands of `fieldtrail-terminal` (REC-2, SYNC-3).
+
+use anyhow::Context;
+use clap::Subcommand;
+use fieldtrail_terminal::{Capture, Terminal, UploadOptions, UploadOutcome};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Take a file into an inspection; prints its SHA-256.
+    Add {
+        inspection: String,
+        file: PathBuf,
+        #[arg(long, allow_hyphen_values = true)]
+        latitude: Option<f64>,
+        #[arg(long, allow_hyphen_values = true)]
+        longitude: Option<f64>,
+        /// The capturing officer's certificate number; with --pin, the officer signs the evidence.
+        #[arg(long)]
+        officer: Option<String>,
+        /// The officer's PIN, to sign as the officer.
+        #[arg(long, env = "FIELDTRAIL_PIN", requires = "officer")]
+        pin: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an inspection's evidence.
+    List {
+        inspection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Upload evidence the server does not have yet, resuming interrupted uploads.
+    Upload {
+        #[arg(long, env = "FIELDTRAIL_SERVER")]
+        server: String,
+        /// Only this file (SHA-256); default: every file not yet on the server.
+        sha256: Option<String>,
+        /// Bytes per request.
+        #[arg(long, default_value_t = 8 * 1024 * 1024)]
+        chunk_size: usize,
+    },
+    /// Print where a file's bytes and thumbnail are.
+    Path { sha256: String },
+}
+
+pub async fn run(terminal: &Terminal, cmd: EvidenceCommand) -> anyhow::Result<()> {
+    match cmd {
+        EvidenceCommand::Add { inspection, file, latitude, longitude, officer, pin, json } => {
+            let signer = match (&officer, pin) {
+                (Some(number), Some(pin)) => Some(std::sync::Arc::new(terminal.unlock(number, &pin)?)),
+                _ => None,
+            };
+            let capture = Capture { latitude, longitude, officer, signer, original_name: String::new() };
+            let evidence = terminal
+                .add_evidence_file(&inspection, &file, &capture)
+                .with_context(|| format!("taking {} into inspection {inspection}", file.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&evidence)?);
+            } else {
+                println!("{}", evidence.sha256);
+            }
+        }
+        EvidenceCommand::List { inspection, json } => {
+            let list = terminal.list_evidence(&inspection)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for e in list {
+                    let place = match (e.latitude, e.longitude) {
+                        (Some(lat), Some(lon)) => format!("{lat:.5},{lon:.5}"),
+                        _ => "-".into(),
+                    };
+                    let signed = if Terminal::verify_evidence_signature(&e) { "signed" } else { "BAD SIGNATURE" };
+                    println!(
+                        "{}  {:<6} {:<12} {:>12}  {}  {}  {}  {}",
+                        e.sha256, e.kind, e.media_type, e.size, e.captured_at, place, signed, e.original_name
+                    );
+                }
+            }
+        }
+        EvidenceCommand::Upload { server, sha256, chunk_size } => {
+            let hashes = match sha256 {
+                Some(sha) => vec![sha],
+                None => terminal.evidence_to_upload(&server)?,
+            };
+            let options = UploadOptions { chunk_size, ..UploadOptions::default() };
+            for sha in hashes {
+                let mut last = 0u64;
+                let outcome = terminal
+                    .upload_evidence(&server, &sha, &options, |done, total| {
+                        // One line per ~5%: enough for a log, not a flood.
+                        if done == total || done >= last + total / 20 {
+                            last = done;
+                            eprint!("\r{sha}  {done}/{total} bytes ({}%)", done * 100 / total.max(1));
+                            let _ = std::io::stderr().flush();
+                        }
+                    })
+                    .await?;
+                eprintln!();
+                match outcome {
+                    UploadOutcome::AlreadyOnServer => println!("{sha}  already on the server"),
+                    UploadOutcome::Uploaded { bytes_sent, resumed_from, retries } => println!(
+                        "{sha}  uploaded: {bytes_sent} bytes sent, resumed from {resumed_from}, {retries} retries"
+                    ),
+                }
+            }
+        }
+        EvidenceCommand::Path { sha256 } => {
+            println!("{}", terminal.evidence_path(&sha256)?.display());
+            if let Some(thumb) = terminal.evidence_thumbnail(&sha256)? {
+                println!("{}", thumb.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `verify`: exits with status 1 when any file is missing or changed.
+pub fn verify(terminal: &Terminal) -> anyhow::Result<()> {
+    let report = terminal.verify_evidence()?;
+    for sha in &report.missing {
+        println!("missing  {sha}");
+    }
+    for sha in &report.changed {
+        println!("changed  {sha}");
+    }
+    println!(
+        "{} evidence file(s) checked: {} missing, {} changed",
+        report.checked,
+        report.missing.len(),
+        report.changed.len()
+    );
+    if !report.is_clean() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
