@@ -5,10 +5,17 @@
 //! that changed since its cursor. Storage sits behind [`store::Store`]: SQLite in the data directory by default.
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod authority;
+pub mod blobs;
+pub mod devices;
 mod error;
+pub mod photo;
 pub mod routes;
 pub mod store;
 pub mod sync;
+pub mod uploads;
+pub mod verify_page;
 
 pub use error::ApiError;
 pub use store::SqliteStore;
@@ -43,7 +50,13 @@ impl Server {
         let store = SqliteStore::open(&config.data_dir)?;
         let state = Arc::new(routes::AppState { store, max_body: config.max_body });
         let listener = TcpListener::bind(config.listen).await?;
-        Ok(Server { listener, app: routes::router(state) })
+        // Uploads get their own store handle: a long hash of a finished upload never holds up sync requests.
+        let uploads =
+            Arc::new(uploads::UploadState::new(SqliteStore::open(&config.data_dir)?, config.data_dir.clone()));
+        // Uploads are signed like sync, over method and path: their bodies stream, checked by SHA-256 instead.
+        let auth = axum::middleware::from_fn_with_state(state.clone(), auth::require_device::<SqliteStore>);
+        let app = routes::router(state).merge(uploads::router(uploads).route_layer(auth));
+        Ok(Server { listener, app })
     }
 
     /// The address actually bound.

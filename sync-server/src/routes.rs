@@ -1,10 +1,11 @@
 //! HTTP routes. Handlers parse, hand over to [`crate::sync`] or the store on a blocking thread, and encode.
 
+use crate::auth::{self, AuthedDevice};
 use crate::store::{DocumentRow, HistoryEntry, Store};
-use crate::{ApiError, sync};
+use crate::{ApiError, sync, verify_page};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -21,15 +22,21 @@ pub struct AppState<S> {
     pub max_body: usize,
 }
 
-/// The server's routes over a store.
+/// The server's routes over a store: sync and reads need a registered device's signature; health and the
+/// public verification of a QR code do not.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     let limit = state.max_body;
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+    let protected = Router::new()
         .route("/v1/sync", post(sync_handler::<S>))
         .route("/v1/documents", get(list_documents::<S>))
         .route("/v1/documents/{id}", get(document::<S>))
         .route("/v1/documents/{id}/history", get(history::<S>))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_device::<S>));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/verify", get(verify_page::json::<S>))
+        .route("/verify", get(verify_page::page::<S>))
+        .merge(protected)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -45,13 +52,26 @@ async fn blocking<S: Store, R: Send + 'static>(
 
 async fn sync_handler<S: Store>(
     State(state): State<Arc<AppState<S>>>,
+    Extension(device): Extension<AuthedDevice>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    if !device.covers_body {
+        return Err(ApiError::Unauthorized {
+            code: "body_not_signed",
+            message: "a sync request's signature must cover its body (content-digest)".into(),
+        });
+    }
     let body = body.map_err(|e| match e {
         BytesRejection::FailedToBufferBody(_) => ApiError::TooLarge { limit: state.max_body },
         other => ApiError::bad("bad_body", other.body_text()),
     })?;
     let req: SyncRequest = protocol::decode(&body)?;
+    if req.terminal != device.id {
+        return Err(ApiError::Forbidden {
+            code: "terminal_mismatch",
+            message: format!("device {} signed a sync for terminal {}", device.id, req.terminal),
+        });
+    }
     let messages = sync::validate(&req)?;
     let received = req.docs.len();
     let resp = blocking(state, move |s| sync::handle(&s.store, &req, messages)).await?;

@@ -86,7 +86,11 @@ pub fn handle<S: Store>(
                 docs.push(DocMessage { id, msg: ByteBuf::from(msg.encode()) });
             }
         }
-        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs })
+        let revocations = tx
+            .latest_revocation_list()?
+            .filter(|(version, _)| *version > req.revocation_version)
+            .map(|(_, bytes)| ByteBuf::from(bytes));
+        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs, revocations })
     })
 }
 

@@ -1,72 +1,18 @@
 //! Bad sync requests get a clear 4xx naming the problem, and the server's stored state does not change
 //! (SYNC-4: the server keeps only what verifies).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit};
 use chrono::Utc;
-use fieldtrail_core::protocol::{self, DocMessage, ErrorBody, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use fieldtrail_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldtrail_core::sync::seed_state;
 use fieldtrail_core::{InspectionDoc, Kind, NewInspection};
-use fieldtrail_server::{Config, Server};
 use serde_bytes::ByteBuf;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
 
-const MAX_BODY: usize = 256 * 1024;
-
-struct Harness {
-    _dir: TempDir,
-    data: PathBuf,
-    url: String,
-    http: reqwest::Client,
-}
-
-async fn start() -> Harness {
-    let dir = TempDir::new().unwrap();
-    let data = dir.path().join("server");
-    let config = Config { data_dir: data.clone(), listen: "127.0.0.1:0".parse().unwrap(), max_body: MAX_BODY };
-    let server = Server::bind(&config).await.unwrap();
-    let url = format!("http://{}/v1/sync", server.local_addr().unwrap());
-    tokio::spawn(server.serve(std::future::pending()));
-    Harness { _dir: dir, data, url, http: reqwest::Client::new() }
-}
-
-impl Harness {
-    async fn post(&self, body: Vec<u8>) -> (u16, Vec<u8>) {
-        let resp = self.http.post(&self.url).header("content-type", protocol::CONTENT_TYPE).body(body).send().await.unwrap();
-        (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
-    }
-
-    /// Posts a bad body and checks the refusal: status, code, a message containing `says`, nothing stored.
-    async fn refused(&self, body: Vec<u8>, status: u16, code: &str, says: &str) {
-        let before = dump(&self.data);
-        let (got, bytes) = self.post(body).await;
-        let err: ErrorBody = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| panic!("error body is not JSON: {}", String::from_utf8_lossy(&bytes)));
-        assert_eq!((got, err.code.as_str()), (status, code), "{}", err.message);
-        assert!(err.message.contains(says), "message {:?} should say {says:?}", err.message);
-        assert_eq!(dump(&self.data), before, "a refused request changed the stored state");
-    }
-}
-
-/// Every row of every table, in order: equal dumps mean an unchanged store.
-fn dump(data: &Path) -> String {
-    let conn = rusqlite::Connection::open_with_flags(data.join("server.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
-    let mut out = String::new();
-    for table in ["documents", "changes", "sync_states"] {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2")).unwrap();
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            let values: Vec<String> =
-                (0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
-            out.push_str(&format!("{table}: {}\n", values.join(" | ")));
-        }
-    }
-    out
-}
+mod common;
+use common::{DEVICE, MAX_BODY, dump_records, start};
 
 fn inspection(id: &str) -> InspectionDoc {
     let new = NewInspection {
@@ -91,9 +37,10 @@ fn first_message(doc: &mut AutoCommit) -> Vec<u8> {
 fn request(docs: Vec<(String, Vec<u8>)>) -> SyncRequest {
     SyncRequest {
         v: PROTOCOL_VERSION,
-        terminal: "7d0c3f52-0b5e-4a43-9b43-2a4f1a6f8c11".into(),
+        terminal: DEVICE.into(),
         cursor: 0,
         docs: docs.into_iter().map(|(id, msg)| DocMessage { id, msg: ByteBuf::from(msg) }).collect(),
+        revocation_version: 0,
     }
 }
 
@@ -111,12 +58,12 @@ async fn bad_requests_are_refused_with_a_reason_and_change_nothing() {
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let reply: SyncResponse = protocol::decode(&body).unwrap();
     assert_eq!(reply.docs.len(), 1);
-    assert_eq!(dump(&h.data).lines().filter(|l| l.starts_with("changes:")).count(), 1);
+    assert_eq!(dump_records(&h.data).lines().filter(|l| l.starts_with("changes:")).count(), 1);
 
     // Not CBOR at all.
     h.refused(b"{\"v\": 1, \"docs\": []}".to_vec(), 400, "bad_body", "not CBOR").await;
     // CBOR, but not a sync request.
-    let reply_shape = SyncResponse { v: 1, cursor: 0, more: false, docs: vec![] };
+    let reply_shape = SyncResponse { v: 1, cursor: 0, more: false, docs: vec![], revocations: None };
     h.refused(protocol::encode(&reply_shape), 400, "bad_body", "terminal").await;
     // An unknown protocol version.
     let mut future = request(vec![]);
@@ -128,25 +75,39 @@ async fn bad_requests_are_refused_with_a_reason_and_change_nothing() {
     let truncated = msg[..msg.len() / 2].to_vec();
     h.refused(protocol::encode(&request(vec![(other.clone(), truncated)])), 400, "bad_sync_message", &other).await;
     let random: Vec<u8> = (0..200u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    h.refused(protocol::encode(&request(vec![(other.clone(), random)])), 400, "bad_sync_message", "not an automerge").await;
+    h.refused(protocol::encode(&request(vec![(other.clone(), random)])), 400, "bad_sync_message", "not an automerge")
+        .await;
     // A body over the limit.
     let huge = request(vec![(other.clone(), vec![0x42; MAX_BODY + 1])]);
     h.refused(protocol::encode(&huge), 413, "body_too_large", "larger than the limit").await;
     // An automerge document that is not an inspection.
     let mut shopping = AutoCommit::new();
     shopping.put(automerge::ROOT, "title", "shopping list").unwrap();
-    h.refused(protocol::encode(&request(vec![(other.clone(), first_message(&mut shopping))])), 400, "not_an_inspection", "no schema").await;
+    h.refused(
+        protocol::encode(&request(vec![(other.clone(), first_message(&mut shopping))])),
+        400,
+        "not_an_inspection",
+        "no schema",
+    )
+    .await;
     // An inspection filed under another id.
     let msg = first_message(inspection(&new_id()).automerge());
     h.refused(protocol::encode(&request(vec![(other.clone(), msg)])), 400, "document_id_mismatch", &other).await;
     // Ids that are not UUIDs, and the same document twice.
-    h.refused(protocol::encode(&request(vec![("../../etc".into(), vec![])])), 400, "bad_document_id", "not a UUID").await;
+    h.refused(protocol::encode(&request(vec![("../../etc".into(), vec![])])), 400, "bad_document_id", "not a UUID")
+        .await;
     let msg = first_message(inspection(&other).automerge());
-    h.refused(protocol::encode(&request(vec![(other.clone(), msg.clone()), (other.clone(), msg)])), 400, "duplicate_document", &other).await;
-    // No terminal named.
-    let mut anonymous = request(vec![]);
-    anonymous.terminal = String::new();
-    h.refused(protocol::encode(&anonymous), 400, "bad_terminal", "name its terminal").await;
+    h.refused(
+        protocol::encode(&request(vec![(other.clone(), msg.clone()), (other.clone(), msg)])),
+        400,
+        "duplicate_document",
+        &other,
+    )
+    .await;
+    // A sync in another terminal's name.
+    let mut impostor = request(vec![]);
+    impostor.terminal = "someone-else".into();
+    h.refused(protocol::encode(&impostor), 403, "terminal_mismatch", "someone-else").await;
     // A batch is all or nothing: a valid new document beside a bad one is not kept either.
     let valid = first_message(inspection(&other).automerge());
     let mut bad = AutoCommit::new();

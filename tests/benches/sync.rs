@@ -3,10 +3,11 @@
 //!
 //! `cargo bench -p fieldtrail-tests --bench sync` (defaults), or with
 //! `FT_TERMINALS=4 FT_INSPECTIONS=250 FT_EDITS=5 FT_IDLE_DOCS=10000`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use fieldtrail_core::Edit;
 use fieldtrail_terminal::{SyncReport, Terminal};
-use fieldtrail_tests::{InProcessServer, sample_inspection};
+use fieldtrail_tests::{InProcessServer, register, sample_inspection};
 use std::time::Instant;
 use tempfile::TempDir;
 
@@ -18,7 +19,10 @@ fn fill(t: &Terminal, inspections: usize, edits: usize) -> anyhow::Result<()> {
     for m in 0..inspections {
         let id = t.create_inspection(&sample_inspection(&format!("商户 {m}")))?;
         for k in 0..edits {
-            t.edit(&id, &[Edit::SetFindings(format!("第 {k} 次记录：现场情况正常。")), Edit::SetResult(format!("结果 {k}"))])?;
+            t.edit(
+                &id,
+                &[Edit::SetFindings(format!("第 {k} 次记录：现场情况正常。")), Edit::SetResult(format!("结果 {k}"))],
+            )?;
         }
     }
     Ok(())
@@ -43,6 +47,9 @@ async fn main() -> anyhow::Result<()> {
     // Push: every terminal delivers its inspections at once.
     let terminals: Vec<Terminal> =
         (0..n).map(|i| Terminal::open(dir.path().join(format!("t{i}")))).collect::<Result<_, _>>()?;
+    for t in &terminals {
+        register(&server.data, t)?;
+    }
     let started = Instant::now();
     for t in &terminals {
         fill(t, m, k)?;
@@ -56,11 +63,20 @@ async fn main() -> anyhow::Result<()> {
     let docs = (n * m) as f64;
     println!("sync benchmark: {n} terminals x {m} inspections x {k} edits ({} documents)", n * m);
     println!("  local writes          {:>10.0} edits/s", docs * k as f64 / fill_secs);
-    println!("  push to server        {:>10.0} documents/s ({push_secs:.2} s, {} round trips)", docs / push_secs, push.rounds);
-    println!("  bytes per inspection  {:>10.0} up, {:.0} down", push.bytes_sent as f64 / docs, push.bytes_received as f64 / docs);
+    println!(
+        "  push to server        {:>10.0} documents/s ({push_secs:.2} s, {} round trips)",
+        docs / push_secs,
+        push.rounds
+    );
+    println!(
+        "  bytes per inspection  {:>10.0} up, {:.0} down",
+        push.bytes_sent as f64 / docs,
+        push.bytes_received as f64 / docs
+    );
 
     // Pull: a fresh terminal receives everything.
     let fresh = Terminal::open(dir.path().join("fresh"))?;
+    register(&server.data, &fresh)?;
     let started = Instant::now();
     let pull = fresh.sync(&url).await?;
     let pull_secs = started.elapsed().as_secs_f64();
@@ -73,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Idle: a terminal with `idle_docs` documents, all synced, syncs again.
     let big = Terminal::open(dir.path().join("big"))?;
+    register(&server.data, &big)?;
     fill(&big, idle_docs, 0)?;
     let started = Instant::now();
     big.sync(&url).await?;

@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use chrono::Utc;
 use fieldtrail_core::{Kind, LegalBasis, Location, NewInspection, OfficerRef, Party};
+use fieldtrail_terminal::Terminal;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -45,8 +46,16 @@ impl ServerProcess {
         format!("http://{}", self.addr)
     }
 
+    /// The server's data directory.
+    pub fn data(&self) -> &Path {
+        &self.data
+    }
+
     /// Stops the process the way an operator does (SIGTERM, then waits).
     pub fn stop(&mut self) -> anyhow::Result<()> {
+        if self.child.try_wait()?.is_some() {
+            return Ok(()); // already stopped
+        }
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let status = self.child.wait()?;
@@ -73,21 +82,40 @@ impl Drop for ServerProcess {
 
 /// The fieldtrail-server binary beside this test binary in the target directory, built if it is missing.
 pub fn server_binary() -> anyhow::Result<PathBuf> {
+    binary("fieldtrail-server", "fieldtrail-server")
+}
+
+/// A workspace binary beside this test binary in the target directory, built if it is missing.
+pub fn binary(package: &str, name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let profile_dir = exe.parent().and_then(Path::parent).context("test binary has no target directory")?;
-    let bin = profile_dir.join(format!("fieldtrail-server{}", std::env::consts::EXE_SUFFIX));
+    let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo).args(["build", "-p", "fieldtrail-server", "--bin", "fieldtrail-server"]).status()?;
-        anyhow::ensure!(status.success() && bin.exists(), "could not build fieldtrail-server at {}", bin.display());
+        let status = Command::new(cargo).args(["build", "-p", package, "--bin", name]).status()?;
+        anyhow::ensure!(status.success() && bin.exists(), "could not build {name} at {}", bin.display());
     }
     Ok(bin)
+}
+
+/// Runs a workspace binary to completion; returns its stdout, or an error with its output.
+pub fn run(package: &str, name: &str, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(binary(package, name)?).args(args).env("FIELDTRAIL_LOG", "warn").output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{name} {} failed: {}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8(out.stdout)?)
 }
 
 /// A fieldtrail-server inside this process, on a real loopback socket.
 #[derive(Debug)]
 pub struct InProcessServer {
     pub url: String,
+    pub data: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -105,7 +133,7 @@ impl InProcessServer {
         let task = tokio::spawn(server.serve(async move {
             let _ = rx.await;
         }));
-        Ok(InProcessServer { url, shutdown: Some(tx), task: Some(task) })
+        Ok(InProcessServer { url, data: data.to_path_buf(), shutdown: Some(tx), task: Some(task) })
     }
 
     pub async fn stop(mut self) -> anyhow::Result<()> {
@@ -119,11 +147,25 @@ impl InProcessServer {
     }
 }
 
-/// The server's materialised view and heads of one document (`GET /v1/documents/{id}`).
-pub async fn server_document(url: &str, id: &str) -> anyhow::Result<serde_json::Value> {
-    let resp = reqwest::get(format!("{url}/v1/documents/{id}")).await?;
-    anyhow::ensure!(resp.status().is_success(), "GET document {id}: {}", resp.status());
+/// Registers a terminal with the server whose data directory is `server_data`, as the administrator does with
+/// `fieldtrail-server admin register-device`.
+pub fn register(server_data: &Path, terminal: &Terminal) -> anyhow::Result<()> {
+    let store = fieldtrail_server::SqliteStore::open(server_data)?;
+    let key = terminal.device_public_key()?;
+    fieldtrail_server::devices::register(&store, terminal.device_id(), &key, "巴彦淖尔市市场监督管理局", "test")?;
+    Ok(())
+}
+
+/// A JSON GET of the server, signed by `via`'s device key.
+pub async fn signed_get(url: &str, via: &Terminal) -> anyhow::Result<serde_json::Value> {
+    let resp = via.signed(reqwest::Method::GET, url, None)?.send().await?;
+    anyhow::ensure!(resp.status().is_success(), "GET {url}: {}", resp.status());
     Ok(resp.json().await?)
+}
+
+/// The server's materialised view and heads of one document (`GET /v1/documents/{id}`).
+pub async fn server_document(url: &str, id: &str, via: &Terminal) -> anyhow::Result<serde_json::Value> {
+    signed_get(&format!("{url}/v1/documents/{id}"), via).await
 }
 
 /// A realistic inspection of a shop in Linhe district.
@@ -147,5 +189,171 @@ pub fn sample_inspection(party: &str) -> NewInspection {
         ],
         started_at: Utc::now(),
         checklist: vec!["证照是否齐全".into(), "冷藏温度是否达标".into(), "进货查验记录".into()],
+    }
+}
+
+// ---- Evidence upload helpers (SYNC-3) ----
+
+impl ServerProcess {
+    /// Kills the server without warning (SIGKILL: no graceful shutdown, like a power cut for the process)
+    /// and starts it again on the same data directory and port.
+    pub fn crash_and_restart(&mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        *self = Self::start_on(&self.data.clone(), &self.addr.to_string())?;
+        Ok(())
+    }
+}
+
+/// A TCP proxy on 127.0.0.1 that cuts its connections when the bytes it has received from clients reach
+/// each of the given offsets, like a mobile link that drops. It counts every byte clients pushed into it.
+#[derive(Debug)]
+pub struct CuttingProxy {
+    pub addr: SocketAddr,
+    inner: std::sync::Arc<ProxyInner>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Debug)]
+struct ProxyInner {
+    upstream: SocketAddr,
+    /// Bytes received from clients, in total.
+    received: std::sync::atomic::AtomicU64,
+    cuts_done: std::sync::atomic::AtomicU32,
+    /// Pending cut offsets, ascending.
+    cuts: std::sync::Mutex<std::collections::VecDeque<u64>>,
+}
+
+impl CuttingProxy {
+    /// Listens on a free loopback port and forwards to `upstream`.
+    pub async fn start(upstream: SocketAddr, mut cut_at: Vec<u64>) -> anyhow::Result<Self> {
+        cut_at.sort_unstable();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let inner = std::sync::Arc::new(ProxyInner {
+            upstream,
+            received: Default::default(),
+            cuts_done: Default::default(),
+            cuts: std::sync::Mutex::new(cut_at.into()),
+        });
+        let state = inner.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(pipe(client, state.clone()));
+            }
+        });
+        Ok(CuttingProxy { addr, inner, task })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Bytes clients sent into the proxy so far (request heads included).
+    pub fn bytes_from_clients(&self) -> u64 {
+        self.inner.received.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many connections were cut on purpose.
+    pub fn cuts(&self) -> u32 {
+        self.inner.cuts_done.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for CuttingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn pipe(client: tokio::net::TcpStream, state: std::sync::Arc<ProxyInner>) {
+    use std::sync::atomic::Ordering::SeqCst;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Upstream down (server restarting): dropping the client connection is what a dead link looks like.
+    let Ok(server) = tokio::net::TcpStream::connect(state.upstream).await else { return };
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let up = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let before = state.received.fetch_add(n as u64, SeqCst);
+            let cut = {
+                let mut cuts = state.cuts.lock().unwrap_or_else(|p| p.into_inner());
+                match cuts.front() {
+                    Some(&at) if before + n as u64 >= at => {
+                        cuts.pop_front();
+                        Some(at.saturating_sub(before) as usize)
+                    }
+                    _ => None,
+                }
+            };
+            if let Some(keep) = cut {
+                // Forward the bytes up to the cut point, then drop both connections mid-request.
+                let _ = server_write.write_all(&buf[..keep.min(n)]).await;
+                state.cuts_done.fetch_add(1, SeqCst);
+                return;
+            }
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    let down = tokio::io::copy(&mut server_read, &mut client_write);
+    tokio::select! {
+        _ = up => {}
+        _ = down => {}
+    }
+}
+
+/// Writes a WAV recording of `len` bytes of noise to `path`: a real RIFF/WAVE header (16 kHz, mono, 16-bit)
+/// and pseudo-random samples from `seed`, so the file is sniffed as audio and compresses to nothing.
+pub fn write_noise_wav(path: &Path, len: u64, seed: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    anyhow::ensure!((44..=u32::MAX as u64).contains(&len), "a WAV is 44 bytes to 4 GiB");
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    f.write_all(b"RIFF")?;
+    f.write_all(&((len - 8) as u32).to_le_bytes())?;
+    f.write_all(b"WAVEfmt ")?;
+    f.write_all(&16u32.to_le_bytes())?;
+    f.write_all(&[1, 0, 1, 0])?;
+    f.write_all(&16_000u32.to_le_bytes())?;
+    f.write_all(&32_000u32.to_le_bytes())?;
+    f.write_all(&[2, 0, 16, 0])?;
+    f.write_all(b"data")?;
+    f.write_all(&((len - 44) as u32).to_le_bytes())?;
+    let mut x = seed | 1;
+    let mut left = len - 44;
+    let mut block = vec![0u8; 1 << 20];
+    while left > 0 {
+        for word in block.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            word.copy_from_slice(&x.to_le_bytes());
+        }
+        let n = left.min(block.len() as u64) as usize;
+        f.write_all(&block[..n])?;
+        left -= n as u64;
+    }
+    f.flush()?;
+    Ok(())
+}
+
+/// A small deterministic generator for test schedules (cut offsets); the seed is printed so a run repeats.
+#[derive(Debug, Clone)]
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0 | 1;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
     }
 }

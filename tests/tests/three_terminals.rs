@@ -1,9 +1,10 @@
 //! The walking skeleton end to end: a real fieldtrail-server process on 127.0.0.1 and three terminals with
 //! their own data directories (REC-1, SYNC-1, SYNC-2, SYNC-4).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use fieldtrail_core::{CheckResult, Edit, InspectionView};
 use fieldtrail_terminal::{Error, Terminal};
-use fieldtrail_tests::{ServerProcess, sample_inspection, server_document};
+use fieldtrail_tests::{ServerProcess, register, sample_inspection, server_document, signed_get};
 use tempfile::TempDir;
 
 struct World {
@@ -19,6 +20,9 @@ fn world() -> World {
     let server = ServerProcess::start(&dirs.path().join("server")).unwrap();
     let open = |name: &str| Terminal::open(dirs.path().join(name)).unwrap();
     let (a, b, c) = (open("a"), open("b"), open("c"));
+    for t in [&a, &b, &c] {
+        register(server.data(), t).unwrap();
+    }
     World { server, a, b, c, _dirs: dirs }
 }
 
@@ -65,7 +69,7 @@ fn scenario(a_first: bool) {
     }
 
     // Identical documents everywhere: same heads on the three terminals and the server.
-    let server_view = rt.block_on(server_document(&url, &id)).unwrap();
+    let server_view = rt.block_on(server_document(&url, &id, &w.c)).unwrap();
     let mut server_heads: Vec<String> =
         server_view["heads"].as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_owned()).collect();
     server_heads.sort();
@@ -90,8 +94,7 @@ fn scenario(a_first: bool) {
     assert_eq!(w.c.list_inspections().unwrap()[0].conflicts, 1);
 
     // SYNC-4 (history): the server kept every change, with the device that delivered it.
-    let history: serde_json::Value =
-        rt.block_on(async { reqwest::get(format!("{url}/v1/documents/{id}/history")).await?.json().await }).unwrap();
+    let history = rt.block_on(signed_get(&format!("{url}/v1/documents/{id}/history"), &w.a)).unwrap();
     let history = history.as_array().unwrap();
     let messages: Vec<&str> = history.iter().map(|h| h["message"].as_str().unwrap()).collect();
     assert_eq!(messages.iter().filter(|m| **m == "set result").count(), 2, "{messages:?}");

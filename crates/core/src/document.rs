@@ -6,8 +6,8 @@
 
 use crate::schema::*;
 use crate::{
-    CheckResult, ChecklistItem, Conflict, Edit, Error, Inspection, InspectionView, Kind, LegalBasis, Location,
-    NewInspection, OfficerRef, Party, Status,
+    CheckResult, ChecklistItem, Conflict, Edit, Error, Evidence, Inspection, InspectionView, Kind, LegalBasis,
+    Location, NewInspection, OfficerRef, Party, PresentationRecord, Status,
 };
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
@@ -56,6 +56,10 @@ impl InspectionDoc {
         doc.put_object(ROOT, FINDINGS, ObjType::Text)?;
         doc.put(ROOT, RESULT, "")?;
         doc.put(ROOT, STATUS, Status::InProgress.as_str())?;
+        doc.put_object(ROOT, EVIDENCE, ObjType::List)?;
+        doc.put(ROOT, CATEGORY, "")?;
+        doc.put(ROOT, REGION, "")?;
+        doc.put_object(ROOT, PRESENTATIONS, ObjType::List)?;
         doc.commit_with(commit_options("create inspection", new.started_at));
         Ok(InspectionDoc { doc })
     }
@@ -103,6 +107,8 @@ impl InspectionDoc {
             kind: r.string(&ROOT, KIND, "kind")?.parse::<Kind>()?,
             item_code: r.string(&item, ITEM_CODE, "item.code")?,
             item_name: r.string(&item, ITEM_NAME, "item.name")?,
+            category: r.string(&ROOT, CATEGORY, "category")?,
+            region: r.string(&ROOT, REGION, "region")?,
             legal_basis: r.list(&ROOT, LEGAL_BASIS, "legal_basis", |r, obj, path| {
                 Ok(LegalBasis {
                     law: r.string(obj, LAW, &format!("{path}.law"))?,
@@ -144,6 +150,14 @@ impl InspectionDoc {
             findings: r.text(&ROOT, FINDINGS, "findings")?,
             result: r.string(&ROOT, RESULT, "result")?,
             status: r.string(&ROOT, STATUS, "status")?.parse()?,
+            presentations: r.optional_list(&ROOT, PRESENTATIONS, "presentations", |r, obj, path| {
+                Ok(PresentationRecord {
+                    certificate_number: r.string(obj, PR_NUMBER, &format!("{path}.certificate_number"))?,
+                    name: r.string(obj, PR_NAME, &format!("{path}.name"))?,
+                    presented_at: r.string(obj, PR_AT, &format!("{path}.presented_at"))?,
+                    qr: r.string(obj, PR_QR, &format!("{path}.qr"))?,
+                })
+            })?,
         };
         Ok(InspectionView { inspection, conflicts: r.conflicts })
     }
@@ -151,6 +165,9 @@ impl InspectionDoc {
     /// Applies one edit as one change, stamped with the device time `at`. Returns the change's hash, or `None`
     /// when the edit changes nothing (setting a field to the value it already has).
     pub fn apply(&mut self, edit: &Edit, at: DateTime<Utc>) -> Result<Option<ChangeHash>> {
+        if self.is_locked()? {
+            return Err(Error::Locked);
+        }
         let outcome = self.write(edit);
         if let Err(e) = outcome {
             self.doc.rollback();
@@ -214,8 +231,48 @@ impl InspectionDoc {
             Edit::SetEndedAt(at) => {
                 self.doc.put(ROOT, ENDED_AT, ScalarValue::Timestamp(at.timestamp_millis()))?;
             }
+            Edit::SetScope { category, region } => {
+                put_if_changed(&mut self.doc, &ROOT, CATEGORY, category)?;
+                put_if_changed(&mut self.doc, &ROOT, REGION, region)?;
+            }
+            Edit::AddPresentation(p) => {
+                let list = match self.doc.get(ROOT, PRESENTATIONS)? {
+                    Some((Value::Object(ObjType::List), id)) => id,
+                    None => self.doc.put_object(ROOT, PRESENTATIONS, ObjType::List)?,
+                    Some(_) => return Err(Error::Malformed("'presentations' is not a list".into())),
+                };
+                let obj = self.doc.insert_object(&list, self.doc.length(&list), ObjType::Map)?;
+                self.doc.put(&obj, PR_NUMBER, p.certificate_number.as_str())?;
+                self.doc.put(&obj, PR_NAME, p.name.as_str())?;
+                self.doc.put(&obj, PR_AT, p.presented_at.as_str())?;
+                self.doc.put(&obj, PR_QR, p.qr.as_str())?;
+            }
+            Edit::AddEvidence(evidence) => {
+                evidence.validate()?;
+                if self.evidence()?.iter().any(|e| e.sha256 == evidence.sha256) {
+                    return Ok(());
+                }
+                let list = match self.doc.get(ROOT, EVIDENCE)? {
+                    Some((Value::Object(ObjType::List), id)) => id,
+                    // A document from before evidence existed: the list is created by its first item.
+                    None => self.doc.put_object(ROOT, EVIDENCE, ObjType::List)?,
+                    Some(_) => return Err(Error::Malformed("'evidence' is not a list".into())),
+                };
+                insert_evidence(&mut self.doc, &list, evidence)?;
+            }
         }
         Ok(())
+    }
+
+    /// Locked if any concurrent value of the status is `locked`: an officer's edit made offline at the same
+    /// time as the lock does not unlock the case.
+    pub fn is_locked(&self) -> Result<bool> {
+        let locked = Status::Locked.as_str();
+        Ok(self
+            .doc
+            .get_all(ROOT, STATUS)?
+            .iter()
+            .any(|(v, _)| matches!(v, Value::Scalar(s) if s.as_str() == Some(locked))))
     }
 
     fn check_item(&self, item_id: &str) -> Result<ObjId> {
@@ -229,6 +286,47 @@ impl InspectionDoc {
             }
         }
         Err(Error::NotFound(format!("no checklist item '{item_id}' in this inspection")))
+    }
+
+    /// The inspection's evidence items, in the order they were added (REC-2). Older documents have none.
+    pub fn evidence(&self) -> Result<Vec<Evidence>> {
+        let mut out = Vec::new();
+        let list = match self.doc.get(ROOT, EVIDENCE)? {
+            None => return Ok(out),
+            Some((Value::Object(ObjType::List), id)) => id,
+            Some(_) => return Err(Error::Malformed("'evidence' is not a list".into())),
+        };
+        let mut r = Reader::new(&self.doc);
+        for index in 0..self.doc.length(&list) {
+            let Some((Value::Object(ObjType::Map), obj)) = self.doc.get(&list, index)? else {
+                return Err(Error::Malformed(format!("'evidence[{index}]' is not a map")));
+            };
+            let p = |key: &str| format!("evidence[{index}].{key}");
+            let opt_string = |r: &mut Reader, key: &str| -> Result<Option<String>> {
+                Ok(Some(r.string(&obj, key, &p(key))?).filter(|s| !s.is_empty()))
+            };
+            out.push(Evidence {
+                sha256: r.string(&obj, EV_SHA256, &p(EV_SHA256))?,
+                size: r.uint(&obj, EV_SIZE, &p(EV_SIZE))?,
+                media_type: r.string(&obj, EV_MEDIA_TYPE, &p(EV_MEDIA_TYPE))?,
+                kind: r.string(&obj, EV_KIND, &p(EV_KIND))?.parse()?,
+                captured_at: r.string(&obj, EV_CAPTURED_AT, &p(EV_CAPTURED_AT))?,
+                device_id: r.string(&obj, EV_DEVICE_ID, &p(EV_DEVICE_ID))?,
+                officer: opt_string(&mut r, EV_OFFICER)?,
+                original_name: r.string(&obj, EV_ORIGINAL_NAME, &p(EV_ORIGINAL_NAME))?,
+                exif_time: opt_string(&mut r, EV_EXIF_TIME)?,
+                latitude: r.float(&obj, EV_LATITUDE, &p(EV_LATITUDE))?,
+                longitude: r.float(&obj, EV_LONGITUDE, &p(EV_LONGITUDE))?,
+                orientation: r.opt_uint(&obj, EV_ORIENTATION, &p(EV_ORIENTATION))?.map(|v| v as u16),
+                duration_ms: r.opt_uint(&obj, EV_DURATION_MS, &p(EV_DURATION_MS))?,
+                width: r.opt_uint(&obj, EV_WIDTH, &p(EV_WIDTH))?.map(|v| v as u32),
+                height: r.opt_uint(&obj, EV_HEIGHT, &p(EV_HEIGHT))?.map(|v| v as u32),
+                device_public_key: r.string(&obj, EV_DEVICE_PUBLIC_KEY, &p(EV_DEVICE_PUBLIC_KEY))?,
+                device_signature: r.string(&obj, EV_DEVICE_SIGNATURE, &p(EV_DEVICE_SIGNATURE))?,
+                officer_signature: opt_string(&mut r, EV_OFFICER_SIGNATURE)?,
+            });
+        }
+        Ok(out)
     }
 
     /// The document's current heads: the hashes that identify its state.
@@ -323,6 +421,32 @@ fn insert_officer(doc: &mut AutoCommit, list: &ObjId, officer: &OfficerRef) -> R
     Ok(())
 }
 
+fn insert_evidence(doc: &mut AutoCommit, list: &ObjId, e: &Evidence) -> Result<()> {
+    let obj = doc.insert_object(list, doc.length(list), ObjType::Map)?;
+    let opt_str = |v: &Option<String>| v.as_deref().map(ScalarValue::from).unwrap_or(ScalarValue::Null);
+    let opt_uint = |v: Option<u64>| v.map(ScalarValue::Uint).unwrap_or(ScalarValue::Null);
+    let opt_f64 = |v: Option<f64>| v.map(ScalarValue::F64).unwrap_or(ScalarValue::Null);
+    doc.put(&obj, EV_SHA256, e.sha256.as_str())?;
+    doc.put(&obj, EV_SIZE, ScalarValue::Uint(e.size))?;
+    doc.put(&obj, EV_MEDIA_TYPE, e.media_type.as_str())?;
+    doc.put(&obj, EV_KIND, e.kind.as_str())?;
+    doc.put(&obj, EV_CAPTURED_AT, e.captured_at.as_str())?;
+    doc.put(&obj, EV_DEVICE_ID, e.device_id.as_str())?;
+    doc.put(&obj, EV_OFFICER, opt_str(&e.officer))?;
+    doc.put(&obj, EV_ORIGINAL_NAME, e.original_name.as_str())?;
+    doc.put(&obj, EV_EXIF_TIME, opt_str(&e.exif_time))?;
+    doc.put(&obj, EV_LATITUDE, opt_f64(e.latitude))?;
+    doc.put(&obj, EV_LONGITUDE, opt_f64(e.longitude))?;
+    doc.put(&obj, EV_ORIENTATION, opt_uint(e.orientation.map(u64::from)))?;
+    doc.put(&obj, EV_DURATION_MS, opt_uint(e.duration_ms))?;
+    doc.put(&obj, EV_WIDTH, opt_uint(e.width.map(u64::from)))?;
+    doc.put(&obj, EV_HEIGHT, opt_uint(e.height.map(u64::from)))?;
+    doc.put(&obj, EV_DEVICE_PUBLIC_KEY, e.device_public_key.as_str())?;
+    doc.put(&obj, EV_DEVICE_SIGNATURE, e.device_signature.as_str())?;
+    doc.put(&obj, EV_OFFICER_SIGNATURE, opt_str(&e.officer_signature))?;
+    Ok(())
+}
+
 fn insert_check(doc: &mut AutoCommit, list: &ObjId, label: &str) -> Result<()> {
     let obj = doc.insert_object(list, doc.length(list), ObjType::Map)?;
     // The object's own id is unique across devices, so two officers adding items offline never collide.
@@ -372,6 +496,14 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn opt_uint(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<Option<u64>> {
+        match self.scalar(obj, key, path)? {
+            Some(ScalarValue::Uint(v)) => Ok(Some(v)),
+            None | Some(ScalarValue::Null) => Ok(None),
+            Some(other) => Err(Error::Malformed(format!("'{path}' is {other}, expected a number"))),
+        }
+    }
+
     fn float(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<Option<f64>> {
         match self.scalar(obj, key, path)? {
             Some(ScalarValue::F64(v)) => Ok(Some(v)),
@@ -398,6 +530,20 @@ impl<'a> Reader<'a> {
             Some((Value::Object(_), id)) => Ok(id),
             _ => Err(Error::Malformed(format!("'{path}' is missing or not an object"))),
         }
+    }
+
+    /// A list that documents from before it existed do not have: read as empty.
+    fn optional_list<T>(
+        &mut self,
+        obj: &ObjId,
+        key: &str,
+        path: &str,
+        each: impl FnMut(&mut Self, &ObjId, &str) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        if self.doc.get(obj, key)?.is_none() {
+            return Ok(Vec::new());
+        }
+        self.list(obj, key, path, each)
     }
 
     fn text(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<String> {

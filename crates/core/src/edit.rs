@@ -1,7 +1,7 @@
 //! The edits an officer makes to an inspection. Each becomes one automerge change whose message names it,
 //! so the history reads as a list of these.
 
-use crate::{CheckResult, Kind, LegalBasis, Location, OfficerRef, Party, Status};
+use crate::{CheckResult, Evidence, Kind, LegalBasis, Location, OfficerRef, Party, PresentationRecord, Status};
 use chrono::{DateTime, Utc};
 
 /// One edit to an inspection document.
@@ -35,6 +35,16 @@ pub enum Edit {
         note: String,
     },
     SetEndedAt(DateTime<Utc>),
+    /// The item's category and the region code of the place (CERT-5).
+    SetScope {
+        category: String,
+        region: String,
+    },
+    /// An officer presented their certificate (CERT-3); the caller has verified the presentation.
+    AddPresentation(PresentationRecord),
+    /// Record an evidence file (REC-2): its hash and signed metadata, never its bytes. Adding a hash the
+    /// inspection already lists changes nothing.
+    AddEvidence(Box<Evidence>),
 }
 
 impl Edit {
@@ -55,6 +65,9 @@ impl Edit {
             Edit::SetChecklistResult { .. } => "set checklist result",
             Edit::SetChecklistNote { .. } => "set checklist note",
             Edit::SetEndedAt(_) => "set ended at",
+            Edit::SetScope { .. } => "set scope",
+            Edit::AddPresentation(_) => "present certificate",
+            Edit::AddEvidence(_) => "add evidence",
         }
     }
 }

@@ -15,6 +15,9 @@ pub enum Error {
     /// An edit names something the document does not have.
     #[error("{0}")]
     NotFound(String),
+    /// The inspection is locked: it takes no plain edits.
+    #[error("the inspection is locked; a change after lock must be an amendment with a reason")]
+    Locked,
     /// An edit's value is not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -29,6 +32,7 @@ impl Error {
             Error::Malformed(_) => "document_malformed",
             Error::NotFound(_) => "not_found",
             Error::Invalid(_) => "invalid_input",
+            Error::Locked => "locked",
         }
     }
 }

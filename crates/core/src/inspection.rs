@@ -51,8 +51,8 @@ string_enum! {
 }
 
 string_enum! {
-    /// Where the case stands. Lock and archive come with the trail.
-    Status { Draft = "draft", InProgress = "in_progress", Completed = "completed" }
+    /// Where the case stands. A locked case takes no more edits (amendments come with the trail).
+    Status { Draft = "draft", InProgress = "in_progress", Completed = "completed", Locked = "locked" }
 }
 
 string_enum! {
@@ -98,6 +98,18 @@ pub struct OfficerRef {
     pub name: String,
 }
 
+/// A certificate presented on site (亮证): the officer's signed presentation, as QR text anyone can verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PresentationRecord {
+    pub certificate_number: String,
+    pub name: String,
+    /// RFC 3339, device clock.
+    pub presented_at: String,
+    /// `FTP1:…`: certificate and the holder's signature over this inspection, the time and a nonce.
+    pub qr: String,
+}
+
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -119,6 +131,10 @@ pub struct Inspection {
     pub kind: Kind,
     pub item_code: String,
     pub item_name: String,
+    /// 执法类别 of the item; with `region`, what an officer's certificate must cover (CERT-5).
+    pub category: String,
+    /// Administrative division code where the inspection takes place.
+    pub region: String,
     pub legal_basis: Vec<LegalBasis>,
     pub party: Party,
     pub location: Location,
@@ -130,6 +146,7 @@ pub struct Inspection {
     pub findings: String,
     pub result: String,
     pub status: Status,
+    pub presentations: Vec<PresentationRecord>,
 }
 
 /// A field that terminals set concurrently: every value is kept until someone edits the field again.

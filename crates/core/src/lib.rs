@@ -9,6 +9,9 @@
 mod document;
 mod edit;
 mod error;
+pub mod evidence;
+pub mod httpsig;
+pub mod identity;
 mod inspection;
 pub mod protocol;
 mod schema;
@@ -17,9 +20,10 @@ pub mod sync;
 pub use document::InspectionDoc;
 pub use edit::Edit;
 pub use error::Error;
+pub use evidence::{Evidence, MediaKind};
 pub use inspection::{
     CheckResult, ChecklistItem, Conflict, Inspection, InspectionSummary, InspectionView, Kind, LegalBasis, Location,
-    NewInspection, OfficerRef, Party, Status,
+    NewInspection, OfficerRef, Party, PresentationRecord, Status,
 };
 pub use schema::SCHEMA_VERSION;
 

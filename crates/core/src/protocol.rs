@@ -33,6 +33,9 @@ pub struct SyncRequest {
     /// The server's change sequence number up to which this terminal has been offered every document.
     pub cursor: u64,
     pub docs: Vec<DocMessage>,
+    /// The version of the revocation list the terminal holds (0: none); the server sends a newer one.
+    #[serde(default)]
+    pub revocation_version: u64,
 }
 
 /// `POST /v1/sync` response body.
@@ -45,6 +48,9 @@ pub struct SyncResponse {
     pub more: bool,
     /// A reply for every document of the request, and a message for documents changed since the cursor.
     pub docs: Vec<DocMessage>,
+    /// The newest signed revocation list, when it is newer than the terminal's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocations: Option<ByteBuf>,
 }
 
 /// The body of every error response, and the shape of errors crossing into the app.
@@ -113,6 +119,7 @@ mod tests {
             terminal: "t1".into(),
             cursor: 7,
             docs: vec![DocMessage { id: "d".into(), msg: ByteBuf::from(vec![0x42, 1, 2]) }],
+            revocation_version: 0,
         }
     }
 
@@ -128,7 +135,7 @@ mod tests {
         newer.v = 2;
         let err = decode::<SyncRequest>(&encode(&newer)).unwrap_err();
         assert_eq!(err, DecodeError::UnsupportedVersion { found: 2, supported: 1 });
-        let reply = SyncResponse { v: 1, cursor: 1, more: false, docs: vec![] };
+        let reply = SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None };
         let err = decode::<SyncRequest>(&encode(&reply)).unwrap_err();
         assert!(matches!(&err, DecodeError::Shape(m) if m.contains("terminal")), "{err}");
         let bytes = encode(&request());

@@ -40,3 +40,37 @@ pub(crate) const CHECK_NOTE: &str = "note";
 pub(crate) const FINDINGS: &str = "findings";
 pub(crate) const RESULT: &str = "result";
 pub(crate) const STATUS: &str = "status";
+
+// Scope of the enforcement item (CERT-5): its category (执法类别) and the region code where it takes place.
+// Documents from before these keys read them as empty.
+pub(crate) const CATEGORY: &str = "category";
+pub(crate) const REGION: &str = "region";
+
+// Presentations (CERT-3): a list of maps, each the QR text of a presentation signed by the officer.
+pub(crate) const PRESENTATIONS: &str = "presentations";
+pub(crate) const PR_NUMBER: &str = "certificate_number";
+pub(crate) const PR_NAME: &str = "name";
+pub(crate) const PR_AT: &str = "presented_at";
+pub(crate) const PR_QR: &str = "qr";
+
+// Evidence (REC-2): a list of maps, one per file, keyed by the file's SHA-256. Documents created before the
+// list existed gain it with their first evidence item.
+pub(crate) const EVIDENCE: &str = "evidence";
+pub(crate) const EV_SHA256: &str = "sha256";
+pub(crate) const EV_SIZE: &str = "size";
+pub(crate) const EV_MEDIA_TYPE: &str = "media_type";
+pub(crate) const EV_KIND: &str = "kind";
+pub(crate) const EV_CAPTURED_AT: &str = "captured_at";
+pub(crate) const EV_DEVICE_ID: &str = "device_id";
+pub(crate) const EV_OFFICER: &str = "officer";
+pub(crate) const EV_ORIGINAL_NAME: &str = "original_name";
+pub(crate) const EV_EXIF_TIME: &str = "exif_time";
+pub(crate) const EV_LATITUDE: &str = "latitude";
+pub(crate) const EV_LONGITUDE: &str = "longitude";
+pub(crate) const EV_ORIENTATION: &str = "orientation";
+pub(crate) const EV_DURATION_MS: &str = "duration_ms";
+pub(crate) const EV_WIDTH: &str = "width";
+pub(crate) const EV_HEIGHT: &str = "height";
+pub(crate) const EV_DEVICE_PUBLIC_KEY: &str = "device_public_key";
+pub(crate) const EV_DEVICE_SIGNATURE: &str = "device_signature";
+pub(crate) const EV_OFFICER_SIGNATURE: &str = "officer_signature";

@@ -1,4 +1,5 @@
 //! The inspection document: typed writes, reads, merges and conflicts (REC-1, SYNC-2).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use automerge::ActorId;
 use automerge::sync::SyncDoc;

@@ -21,6 +21,32 @@ pub enum Error {
     BadReply(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("evidence file {path}: {source}")]
+    EvidenceIo { path: String, source: std::io::Error },
+    #[error("the evidence file is empty")]
+    EvidenceEmpty,
+    #[error("not a photo, audio or video file: {0}")]
+    EvidenceUnsupported(String),
+    #[error("image refused: {0}")]
+    ImageRefused(String),
+    #[error("no evidence file {0} on this terminal")]
+    EvidenceNotFound(String),
+    #[error("the server refused evidence {sha256}: its bytes do not match the declared SHA-256")]
+    UploadHashMismatch { sha256: String },
+    #[error("device key: {0}")]
+    DeviceKey(String),
+    #[error(transparent)]
+    Identity(#[from] fieldtrail_core::identity::IdentityError),
+    #[error("PIN too weak: {0}")]
+    WeakPin(String),
+    #[error("the enrolment code does not open this package")]
+    WrongCode,
+    #[error("wrong PIN ({failures} failed in a row){}", if *.locked_for > 0 { format!("; locked for {locked_for} s") } else { String::new() })]
+    WrongPin { failures: u32, locked_for: i64 },
+    #[error("too many wrong PINs: locked for another {seconds} s")]
+    PinLocked { until: i64, seconds: i64 },
+    #[error("the certificate is not valid ({0}): {1}")]
+    CertificateNotValid(String, String),
 }
 
 impl Error {
@@ -35,6 +61,19 @@ impl Error {
             Error::Refused { .. } => "server_refused",
             Error::BadReply(_) => "server_bad_reply",
             Error::Invalid(_) => "invalid_input",
+            Error::Identity(e) => e.code(),
+            Error::WeakPin(_) => "weak_pin",
+            Error::WrongCode => "wrong_code",
+            Error::WrongPin { .. } => "wrong_pin",
+            Error::PinLocked { .. } => "pin_locked",
+            Error::CertificateNotValid(..) => "certificate_not_valid",
+            Error::EvidenceIo { .. } => "evidence_io",
+            Error::EvidenceEmpty => "evidence_empty",
+            Error::EvidenceUnsupported(_) => "evidence_unsupported",
+            Error::ImageRefused(_) => "image_refused",
+            Error::EvidenceNotFound(_) => "evidence_not_found",
+            Error::UploadHashMismatch { .. } => "upload_hash_mismatch",
+            Error::DeviceKey(_) => "device_key",
         }
     }
 }

@@ -6,11 +6,17 @@
 //! there is one.
 #![forbid(unsafe_code)]
 
+pub mod device_key;
 mod error;
+pub mod evidence;
+mod http;
+pub mod officers;
 mod store;
 mod sync;
 
 pub use error::{Error, Result};
+pub use evidence::{Capture, UploadOptions, UploadOutcome, VerifyReport};
+pub use officers::{OfficerSummary, UnlockedOfficer};
 pub use sync::SyncReport;
 
 use automerge::ActorId;

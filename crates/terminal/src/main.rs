@@ -8,6 +8,9 @@ use fieldtrail_core::{
 use fieldtrail_terminal::Terminal;
 use std::path::PathBuf;
 
+mod cli_evidence;
+mod cli_officer;
+
 /// A FieldTrail terminal without the app.
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -19,10 +22,22 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print this terminal's device id.
+    /// Print this terminal's device id and public key (what the administrator registers).
     Device,
+    /// Officers enrolled on this terminal.
+    #[command(subcommand)]
+    Officer(cli_officer::OfficerCommand),
+    /// Verify a certificate (FT1:) or presentation (FTP1:) QR text offline.
+    VerifyQr {
+        text: String,
+        /// Also check the presentation was made for this inspection.
+        #[arg(long)]
+        inspection: Option<String>,
+    },
     /// Work with inspections.
     #[command(subcommand)]
     Inspection(InspectionCommand),
@@ -34,8 +49,14 @@ enum Command {
     },
     /// Show what is waiting to be synced.
     Status,
+    /// Work with evidence files: photos, audio, video.
+    #[command(subcommand)]
+    Evidence(cli_evidence::EvidenceCommand),
+    /// Re-hash every local evidence file; list missing or changed ones and exit non-zero if there are any.
+    Verify,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum InspectionCommand {
     /// Open a new inspection; prints its id.
@@ -55,10 +76,30 @@ enum InspectionCommand {
     Edit(EditArgs),
     /// Print the document's heads (its state, as change hashes).
     Heads { id: String },
+    /// Present an officer's certificate for this inspection (亮证); prints the QR text.
+    Present {
+        id: String,
+        /// The officer's certificate number.
+        #[arg(long)]
+        officer: String,
+        #[arg(long, env = "FIELDTRAIL_PIN")]
+        pin: String,
+        /// Also draw the QR code in the terminal.
+        #[arg(long)]
+        qr: bool,
+    },
+    /// Lock the inspection: needs two certified officers' presentations.
+    Lock { id: String },
 }
 
 #[derive(Debug, Args)]
 struct NewArgs {
+    /// 执法类别 of the item: an officer's certificate must cover it.
+    #[arg(long, default_value = "")]
+    category: String,
+    /// Administrative division code of the place (e.g. 150802): an officer's certificate must cover it.
+    #[arg(long, default_value = "")]
+    region: String,
     #[arg(long)]
     item_code: String,
     #[arg(long)]
@@ -129,7 +170,16 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let terminal = Terminal::open(&cli.data).with_context(|| format!("opening terminal in {}", cli.data.display()))?;
     match cli.command {
-        Command::Device => println!("{}", terminal.device_id()),
+        Command::Device => {
+            println!("device id   {}", terminal.device_id());
+            println!("public key  {}", terminal.device_public_key()?);
+        }
+        Command::Officer(cmd) => cli_officer::officer(&terminal, cmd)?,
+        Command::VerifyQr { text, inspection } => {
+            let v = terminal.verify_qr(&text, inspection.as_deref())?;
+            cli_officer::print_verification(&v);
+            anyhow::ensure!(v.is_valid(), "not valid: {}", v.verdict.as_str());
+        }
         Command::Status => {
             let unsynced = terminal.unsynced()?;
             println!("{} inspection(s) not yet synced", unsynced.len());
@@ -145,13 +195,20 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Inspection(cmd) => inspection(&terminal, cmd)?,
+        Command::Evidence(cmd) => cli_evidence::run(&terminal, cmd).await?,
+        Command::Verify => cli_evidence::verify(&terminal)?,
     }
     Ok(())
 }
 
 fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()> {
     match cmd {
-        InspectionCommand::New(args) => println!("{}", terminal.create_inspection(&new_inspection(args)?)?),
+        InspectionCommand::New(args) => {
+            let scope = Edit::SetScope { category: args.category.clone(), region: args.region.clone() };
+            let id = terminal.create_inspection(&new_inspection(args)?)?;
+            terminal.edit(&id, &[scope])?;
+            println!("{id}");
+        }
         InspectionCommand::List { json } => {
             let list = terminal.list_inspections()?;
             if json {
@@ -179,6 +236,11 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
                 "nothing to edit: give at least one of --findings, --result, --status, --add-check, --check-result, --end"
             );
             terminal.edit(&args.id, &edits)?;
+        }
+        InspectionCommand::Present { id, officer, pin, qr } => cli_officer::present(terminal, &id, &officer, &pin, qr)?,
+        InspectionCommand::Lock { id } => {
+            terminal.lock(&id)?;
+            println!("inspection {id} locked");
         }
         InspectionCommand::Heads { id } => {
             let mut doc = terminal.document(&id)?;
@@ -275,7 +337,7 @@ fn render(view: &InspectionView) -> String {
     line("agency", &i.agency, "agency");
     line("item", &format!("{} {}", i.item_code, i.item_name), "item.name");
     for b in &i.legal_basis {
-        line("basis", &format!("{} {} {} {}", b.law, b.article, b.clause, b.item).trim_end().to_owned(), "");
+        line("basis", format!("{} {} {} {}", b.law, b.article, b.clause, b.item).trim_end(), "");
     }
     line("party", &i.party.name, "party.name");
     line("location", &i.location.address, "location.address");

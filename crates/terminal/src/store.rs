@@ -12,7 +12,11 @@ use std::path::Path;
 const COMPACT_AFTER: i64 = 64;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../../migrations/terminal/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../../migrations/terminal/0001_init.sql")),
+        M::up(include_str!("../../../migrations/terminal/0002_evidence.sql")),
+        M::up(include_str!("../../../migrations/terminal/0003_identity.sql")),
+    ])
 }
 
 /// Opens `terminal.db` in `dir`, WAL and foreign keys on, migrations applied.

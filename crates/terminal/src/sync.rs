@@ -1,7 +1,7 @@
 //! The sync client: batches of automerge sync messages to `POST /v1/sync` until both sides have nothing to say.
 
 use crate::error::{Error, Result};
-use crate::{Terminal, store};
+use crate::{Terminal, officers, store};
 use automerge::AutoCommit;
 use automerge::sync::{Message, State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
@@ -35,6 +35,9 @@ pub struct SyncReport {
     /// The server's cursor after the sync.
     #[ts(type = "number")]
     pub cursor: u64,
+    /// The version of the revocation list this terminal holds after the sync (0: none).
+    #[ts(type = "number")]
+    pub revocation_version: u64,
 }
 
 struct Session {
@@ -47,7 +50,8 @@ struct Session {
 pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
     let server = server.trim_end_matches('/');
     let url = format!("{server}/v1/sync");
-    let (unsynced, mut cursor) = terminal.with_conn(|c| Ok((store::unsynced(c)?, store::cursor(c, server)?)))?;
+    let (unsynced, mut cursor, mut revocation_version) = terminal
+        .with_conn(|c| Ok((store::unsynced(c)?, store::cursor(c, server)?, officers::revocation_version(c)?)))?;
     let max_rounds = unsynced.len() / MAX_DOCS_PER_REQUEST + SPARE_ROUNDS;
     let mut session = Session {
         states: HashMap::new(),
@@ -70,6 +74,7 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
             terminal: terminal.device_id.clone(),
             cursor,
             docs,
+            revocation_version,
         });
         report.bytes_sent += body.len() as u64;
         let reply = post(terminal, &url, body).await?;
@@ -80,6 +85,13 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
             for doc in resp.docs {
                 incoming(c, terminal, &mut session, doc)?;
             }
+            // A terminal with no enrolled officer trusts no authority yet, so it cannot check a list: it waits.
+            if let Some(list) = &resp.revocations
+                && !officers::trust_list(c)?.authorities.is_empty()
+            {
+                officers::accept_revocation_list(c, list)?;
+                revocation_version = officers::revocation_version(c)?;
+            }
             store::set_cursor(c, server, resp.cursor)
         })?;
         cursor = resp.cursor;
@@ -88,6 +100,7 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
     report.sent_docs = session.sent.len() as u32;
     report.received_docs = session.received.len() as u32;
     report.cursor = cursor;
+    report.revocation_version = revocation_version;
     Ok(report)
 }
 
@@ -151,8 +164,7 @@ fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: Doc
 async fn post(terminal: &Terminal, url: &str, body: Vec<u8>) -> Result<Vec<u8>> {
     let unreachable = |e: reqwest::Error| Error::Unreachable { url: url.to_owned(), reason: e.to_string() };
     let resp = terminal
-        .http
-        .post(url)
+        .signed(reqwest::Method::POST, url, Some(&body))?
         .header(reqwest::header::CONTENT_TYPE, protocol::CONTENT_TYPE)
         .body(body)
         .send()

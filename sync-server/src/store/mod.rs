@@ -1,7 +1,9 @@
 //! Storage behind a trait, so the sync logic is written once for every backend. The embedded default is
 //! [`SqliteStore`]; a region's PostgreSQL store implements the same traits.
 
+pub mod identity;
 mod sqlite;
+mod sqlite_identity;
 
 pub use sqlite::SqliteStore;
 
@@ -16,7 +18,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// What the sync logic needs inside a transaction.
-pub trait StoreTx {
+pub trait StoreTx: identity::IdentityTx {
     fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
     /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;
@@ -28,6 +30,25 @@ pub trait StoreTx {
     fn max_seq(&mut self) -> Result<u64, ApiError>;
     fn list_documents(&mut self) -> Result<Vec<DocumentRow>, ApiError>;
     fn history(&mut self, id: &str) -> Result<Vec<HistoryEntry>, ApiError>;
+
+    // Evidence (SYNC-3, SYNC-4): verified blobs and resumable uploads; see crate::uploads.
+    fn blob(&mut self, sha256: &str) -> Result<Option<BlobRow>, ApiError>;
+    /// Records a blob whose bytes hashed to its name; a second record of the same hash is ignored.
+    fn insert_blob(&mut self, blob: &BlobRow) -> Result<(), ApiError>;
+    fn list_blobs(&mut self) -> Result<Vec<BlobRow>, ApiError>;
+    fn create_upload(&mut self, upload: &UploadRow) -> Result<(), ApiError>;
+    fn upload(&mut self, id: &str) -> Result<Option<UploadRow>, ApiError>;
+    /// An open upload of the same bytes, so a terminal that lost its upload id resumes instead of restarting.
+    fn open_upload_for(&mut self, sha256: &str, size: u64) -> Result<Option<UploadRow>, ApiError>;
+    /// Closes an upload as 'complete' or 'rejected' (with why, and what the bytes hashed to).
+    fn finish_upload(
+        &mut self,
+        id: &str,
+        status: &str,
+        error: Option<&str>,
+        actual_sha256: Option<&str>,
+    ) -> Result<(), ApiError>;
+    fn list_uploads(&mut self) -> Result<Vec<UploadRow>, ApiError>;
 }
 
 /// One stored document, as the listing shows it.
@@ -53,4 +74,31 @@ pub struct HistoryEntry {
     pub message: Option<String>,
     pub device: String,
     pub received_at: String,
+}
+
+/// A verified evidence file the server keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlobRow {
+    pub sha256: String,
+    pub size: u64,
+    pub media_type: String,
+    pub device: String,
+    pub upload_id: String,
+    pub received_at: String,
+}
+
+/// A resumable upload and where it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UploadRow {
+    pub id: String,
+    pub sha256: String,
+    pub size: u64,
+    pub media_type: String,
+    pub device: String,
+    /// 'open', 'complete' or 'rejected'.
+    pub status: String,
+    pub error: Option<String>,
+    pub actual_sha256: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
 }

@@ -1,6 +1,6 @@
 //! The embedded default store: one SQLite file (WAL) in the data directory.
 
-use super::{DocumentRow, HistoryEntry, Store, StoreTx};
+use super::{BlobRow, DocumentRow, HistoryEntry, Store, StoreTx, UploadRow};
 use crate::ApiError;
 use automerge::{AutoCommit, Change, ChangeHash};
 use fieldtrail_core::sync::{decode_heads, encode_heads};
@@ -10,7 +10,11 @@ use std::path::Path;
 use std::sync::Mutex;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../../migrations/server/0001_documents.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../../migrations/server/0001_documents.sql")),
+        M::up(include_str!("../../../migrations/server/0002_uploads.sql")),
+        M::up(include_str!("../../../migrations/server/0003_identity.sql")),
+    ])
 }
 
 /// The server's SQLite database. One writer at a time, as SQLite allows; requests are short.
@@ -45,8 +49,8 @@ impl Store for SqliteStore {
     }
 }
 
-struct SqliteTx<'a> {
-    tx: &'a Transaction<'a>,
+pub(super) struct SqliteTx<'a> {
+    pub(super) tx: &'a Transaction<'a>,
 }
 
 fn now() -> String {
@@ -176,4 +180,116 @@ impl StoreTx for SqliteTx<'_> {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+    fn blob(&mut self, sha256: &str) -> Result<Option<BlobRow>, ApiError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT sha256, size, media_type, device, upload_id, received_at FROM blobs WHERE sha256 = ?1",
+                [sha256],
+                blob_row,
+            )
+            .optional()?)
+    }
+
+    fn insert_blob(&mut self, blob: &BlobRow) -> Result<(), ApiError> {
+        self.tx.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, media_type, device, upload_id, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![blob.sha256, blob.size as i64, blob.media_type, blob.device, blob.upload_id, blob.received_at],
+        )?;
+        Ok(())
+    }
+
+    fn list_blobs(&mut self) -> Result<Vec<BlobRow>, ApiError> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT sha256, size, media_type, device, upload_id, received_at FROM blobs ORDER BY sha256")?;
+        let rows = stmt.query_map([], blob_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn create_upload(&mut self, upload: &UploadRow) -> Result<(), ApiError> {
+        self.tx.execute(
+            "INSERT INTO uploads (id, sha256, size, media_type, device, status, error, actual_sha256, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            params![
+                upload.id,
+                upload.sha256,
+                upload.size as i64,
+                upload.media_type,
+                upload.device,
+                upload.status,
+                upload.error,
+                upload.actual_sha256,
+                upload.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn upload(&mut self, id: &str) -> Result<Option<UploadRow>, ApiError> {
+        Ok(self.tx.query_row(&format!("{UPLOAD_COLUMNS} WHERE id = ?1"), [id], upload_row).optional()?)
+    }
+
+    fn open_upload_for(&mut self, sha256: &str, size: u64) -> Result<Option<UploadRow>, ApiError> {
+        Ok(self
+            .tx
+            .query_row(
+                &format!(
+                    "{UPLOAD_COLUMNS} WHERE sha256 = ?1 AND size = ?2 AND status = 'open' ORDER BY created_at LIMIT 1"
+                ),
+                params![sha256, size as i64],
+                upload_row,
+            )
+            .optional()?)
+    }
+
+    fn finish_upload(
+        &mut self,
+        id: &str,
+        status: &str,
+        error: Option<&str>,
+        actual_sha256: Option<&str>,
+    ) -> Result<(), ApiError> {
+        self.tx.execute(
+            "UPDATE uploads SET status = ?2, error = ?3, actual_sha256 = ?4, updated_at = ?5 WHERE id = ?1",
+            params![id, status, error, actual_sha256, now()],
+        )?;
+        Ok(())
+    }
+
+    fn list_uploads(&mut self) -> Result<Vec<UploadRow>, ApiError> {
+        let mut stmt = self.tx.prepare(&format!("{UPLOAD_COLUMNS} ORDER BY created_at, id"))?;
+        let rows = stmt.query_map([], upload_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+const UPLOAD_COLUMNS: &str =
+    "SELECT id, sha256, size, media_type, device, status, error, actual_sha256, created_at, updated_at FROM uploads";
+
+fn blob_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BlobRow> {
+    Ok(BlobRow {
+        sha256: r.get(0)?,
+        size: r.get::<_, i64>(1)? as u64,
+        media_type: r.get(2)?,
+        device: r.get(3)?,
+        upload_id: r.get(4)?,
+        received_at: r.get(5)?,
+    })
+}
+
+fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
+    Ok(UploadRow {
+        id: r.get(0)?,
+        sha256: r.get(1)?,
+        size: r.get::<_, i64>(2)? as u64,
+        media_type: r.get(3)?,
+        device: r.get(4)?,
+        status: r.get(5)?,
+        error: r.get(6)?,
+        actual_sha256: r.get(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+    })
 }

@@ -5,13 +5,22 @@ import type { LegalBasis } from "./LegalBasis";
 import type { Location } from "./Location";
 import type { OfficerRef } from "./OfficerRef";
 import type { Party } from "./Party";
+import type { PresentationRecord } from "./PresentationRecord";
 import type { Status } from "./Status";
 
 /**
  * The inspection materialised: where a field is in conflict, it holds the value automerge picks as winner.
  */
-export type Inspection = { id: string, schema: bigint, agency: string, kind: Kind, item_code: string, item_name: string, legal_basis: Array<LegalBasis>, party: Party, location: Location, officers: Array<OfficerRef>, 
+export type Inspection = { id: string, schema: number, agency: string, kind: Kind, item_code: string, item_name: string, 
+/**
+ * 执法类别 of the item; with `region`, what an officer's certificate must cover (CERT-5).
+ */
+category: string, 
+/**
+ * Administrative division code where the inspection takes place.
+ */
+region: string, legal_basis: Array<LegalBasis>, party: Party, location: Location, officers: Array<OfficerRef>, 
 /**
  * RFC 3339, device clock.
  */
-started_at: string, ended_at: string | null, checklist: Array<ChecklistItem>, findings: string, result: string, status: Status, };
+started_at: string, ended_at: string | null, checklist: Array<ChecklistItem>, findings: string, result: string, status: Status, presentations: Array<PresentationRecord>, };

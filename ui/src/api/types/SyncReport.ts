@@ -15,8 +15,12 @@ sent_docs: number,
 /**
  * Documents the server sent messages for.
  */
-received_docs: number, bytes_sent: bigint, bytes_received: bigint, 
+received_docs: number, bytes_sent: number, bytes_received: number, 
 /**
  * The server's cursor after the sync.
  */
-cursor: bigint, };
+cursor: number, 
+/**
+ * The version of the revocation list this terminal holds after the sync (0: none).
+ */
+revocation_version: number, };

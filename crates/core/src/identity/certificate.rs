@@ -1,0 +1,185 @@
+//! The enforcement certificate (行政执法证件, CERT-1): who the officer is, what and where they may enforce, until
+//! when, and the key with which they sign, all signed by the issuing authority.
+
+use super::cose::{self, Fields, encode_map, int, text};
+use super::{IdentityError, qr};
+use ciborium::Value;
+use ring::signature::Ed25519KeyPair;
+use serde::{Deserialize, Serialize};
+
+const PAYLOAD_VERSION: i64 = 1;
+const QR_PREFIX: &str = "FT1:";
+
+/// What kind of certificate: an officer's, a supervisor's, or an invited supervisor's (CERT-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateKind {
+    Officer,
+    Supervisor,
+    InvitedSupervisor,
+}
+
+impl CertificateKind {
+    fn code(self) -> i64 {
+        match self {
+            CertificateKind::Officer => 0,
+            CertificateKind::Supervisor => 1,
+            CertificateKind::InvitedSupervisor => 2,
+        }
+    }
+
+    fn from_code(code: i64) -> Option<Self> {
+        [CertificateKind::Officer, CertificateKind::Supervisor, CertificateKind::InvitedSupervisor]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+
+    /// The kind's name in the CLI and APIs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateKind::Officer => "officer",
+            CertificateKind::Supervisor => "supervisor",
+            CertificateKind::InvitedSupervisor => "invited_supervisor",
+        }
+    }
+}
+
+impl std::str::FromStr for CertificateKind {
+    type Err = IdentityError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [CertificateKind::Officer, CertificateKind::Supervisor, CertificateKind::InvitedSupervisor]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| IdentityError::Malformed(format!("'{s}' is not officer, supervisor or invited_supervisor")))
+    }
+}
+
+/// The certificate's content. Times are seconds since 1970 (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateBody {
+    pub number: String,
+    pub name: String,
+    pub agency: String,
+    /// 执法类别: enforcement categories the holder may act in.
+    pub categories: Vec<String>,
+    /// 执法区域: administrative division codes (e.g. `1508` 巴彦淖尔市 covers `150802` 临河区).
+    pub regions: Vec<String>,
+    pub valid_from: i64,
+    pub valid_to: i64,
+    pub kind: CertificateKind,
+    /// The holder's Ed25519 public key: presentations must be signed by its private half.
+    #[serde(with = "serde_bytes")]
+    pub holder_key: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub photo_sha256: Vec<u8>,
+    /// A small JPEG of the holder's photo, so the verifier sees the face without a network.
+    #[serde(with = "serde_bytes")]
+    pub photo: Vec<u8>,
+    pub issuer: String,
+    pub issued_at: i64,
+}
+
+impl CertificateBody {
+    fn encode(&self) -> Vec<u8> {
+        let list = |v: &[String]| Value::Array(v.iter().map(|s| text(s)).collect());
+        encode_map(vec![
+            (1, int(PAYLOAD_VERSION)),
+            (2, text(&self.number)),
+            (3, text(&self.name)),
+            (4, text(&self.agency)),
+            (5, list(&self.categories)),
+            (6, list(&self.regions)),
+            (7, int(self.valid_from)),
+            (8, int(self.valid_to)),
+            (9, int(self.kind.code())),
+            (10, Value::Bytes(self.holder_key.clone())),
+            (11, Value::Bytes(self.photo_sha256.clone())),
+            (12, Value::Bytes(self.photo.clone())),
+            (13, text(&self.issuer)),
+            (14, int(self.issued_at)),
+        ])
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, IdentityError> {
+        let f = Fields::parse("certificate", bytes)?;
+        let version = f.int(1)?;
+        if version != PAYLOAD_VERSION {
+            return Err(IdentityError::Malformed(format!("certificate version {version} is not supported")));
+        }
+        let kind = f.int(9)?;
+        let body = CertificateBody {
+            number: f.text(2)?,
+            name: f.text(3)?,
+            agency: f.text(4)?,
+            categories: f.texts(5)?,
+            regions: f.texts(6)?,
+            valid_from: f.int(7)?,
+            valid_to: f.int(8)?,
+            kind: CertificateKind::from_code(kind)
+                .ok_or_else(|| IdentityError::Malformed(format!("certificate kind {kind} is unknown")))?,
+            holder_key: f.bytes(10)?,
+            photo_sha256: f.bytes(11)?,
+            photo: f.bytes(12)?,
+            issuer: f.text(13)?,
+            issued_at: f.int(14)?,
+        };
+        if body.holder_key.len() != 32 {
+            return Err(IdentityError::Malformed("holder key is not an Ed25519 public key".into()));
+        }
+        Ok(body)
+    }
+}
+
+/// A signed certificate: the exact bytes that were signed, and their content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    bytes: Vec<u8>,
+    body: CertificateBody,
+    key_id: Vec<u8>,
+}
+
+impl Certificate {
+    /// The issuing authority signs a certificate.
+    pub fn issue(body: &CertificateBody, authority: &Ed25519KeyPair) -> Result<Self, IdentityError> {
+        if body.number.trim().is_empty() || body.name.trim().is_empty() {
+            return Err(IdentityError::Malformed("a certificate needs a number and a name".into()));
+        }
+        if body.valid_to <= body.valid_from {
+            return Err(IdentityError::Malformed("a certificate's validity must end after it starts".into()));
+        }
+        Self::decode(&cose::sign(body.encode(), authority)?)
+    }
+
+    /// Reads a certificate without verifying it (see [`super::verify_certificate`]).
+    pub fn decode(bytes: &[u8]) -> Result<Self, IdentityError> {
+        let envelope = cose::open(bytes)?;
+        let body = CertificateBody::decode(&envelope.payload)?;
+        Ok(Certificate { bytes: bytes.to_vec(), body, key_id: envelope.key_id })
+    }
+
+    pub fn body(&self) -> &CertificateBody {
+        &self.body
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The id of the key that claims to have signed it.
+    pub fn issuer_key_id(&self) -> &[u8] {
+        &self.key_id
+    }
+
+    pub(crate) fn verify_signature(&self, authority_key: &[u8]) -> Result<(), IdentityError> {
+        cose::open(&self.bytes)?.verify(authority_key)
+    }
+
+    /// The certificate as QR text (`FT1:` + base45 of the compressed envelope).
+    pub fn to_qr_text(&self) -> String {
+        qr::encode(QR_PREFIX, &self.bytes)
+    }
+
+    pub fn from_qr_text(text: &str) -> Result<Self, IdentityError> {
+        Self::decode(&qr::decode(QR_PREFIX, text)?)
+    }
+}

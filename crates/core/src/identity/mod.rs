@@ -1,0 +1,56 @@
+//! Identity: enforcement certificates (CERT-1), the signed revocation list (CERT-2), presentations on site
+//! (CERT-3), offline verification, and the rules of who may act (CERT-4, CERT-5).
+//!
+//! Every signed object is an Ed25519 signature (ring) in a COSE_Sign1 envelope (RFC 9052), the format of the EU
+//! digital COVID certificate; its payload is a CBOR map with small integer keys, so a certificate with a photo
+//! thumbnail fits one QR code. QR text is a prefix (`FT1:` certificate, `FTP1:` presentation) and the base45 of
+//! the zlib-compressed envelope: base45 uses only QR's alphanumeric characters. The same code verifies on the
+//! terminal, offline, and on the server.
+
+mod certificate;
+mod cose;
+mod presentation;
+mod qr;
+mod revocation;
+mod rules;
+mod sealed;
+mod verify;
+
+pub use certificate::{Certificate, CertificateBody, CertificateKind};
+pub use cose::{key_id, public_key_of};
+pub use presentation::Presentation;
+pub use revocation::{RevocationEntry, RevocationList, RevocationStatus};
+pub use rules::{OfficerCheck, check_can_lock, check_scope};
+pub use sealed::{EnrolmentPackage, KdfParams, Sealed, open as open_sealed, seal};
+pub use verify::{Authority, TrustList, Verdict, Verification, verify_certificate, verify_presentation};
+
+/// Why an identity object could not be made, read or accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("malformed: {0}")]
+    Malformed(String),
+    #[error("signature does not verify: {0}")]
+    BadSignature(String),
+    #[error("signed by an authority this terminal does not trust")]
+    UnknownIssuer,
+    #[error("cannot sign: {0}")]
+    Signing(String),
+    #[error("{0}")]
+    OutOfScope(String),
+    #[error("{0}")]
+    NotEnoughOfficers(String),
+}
+
+impl IdentityError {
+    /// Stable name of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentityError::Malformed(_) => "malformed",
+            IdentityError::BadSignature(_) => "bad_signature",
+            IdentityError::UnknownIssuer => "unknown_issuer",
+            IdentityError::Signing(_) => "signing",
+            IdentityError::OutOfScope(_) => "out_of_scope",
+            IdentityError::NotEnoughOfficers(_) => "not_enough_officers",
+        }
+    }
+}

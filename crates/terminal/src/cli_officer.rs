@@ -1,0 +1,74 @@
+//! `fieldtrail-terminal officer …`, `inspection present|lock`, `verify-qr`: certificates on the terminal.
+
+use anyhow::Context;
+use clap::Subcommand;
+use fieldtrail_core::identity::Verification;
+use fieldtrail_terminal::Terminal;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum OfficerCommand {
+    /// Enrol an officer from the administrator's package.
+    Enrol {
+        #[arg(long)]
+        package: PathBuf,
+        /// The one-time code printed when the package was issued.
+        #[arg(long)]
+        code: String,
+        /// The officer's new PIN (6 to 12 digits).
+        #[arg(long, env = "FIELDTRAIL_PIN")]
+        pin: String,
+    },
+    /// List the officers enrolled on this terminal.
+    List,
+}
+
+pub fn officer(terminal: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
+    match cmd {
+        OfficerCommand::Enrol { package, code, pin } => {
+            let bytes = std::fs::read(&package).with_context(|| format!("reading {}", package.display()))?;
+            let o = terminal.enrol(&bytes, &code, &pin)?;
+            println!("enrolled {} ({}), {}", o.name, o.certificate_number, o.agency);
+        }
+        OfficerCommand::List => {
+            for o in terminal.officers()? {
+                let locked = o.locked_until.map(|t| format!("  [PIN locked until {t}]")).unwrap_or_default();
+                println!("{}  {}  {}  {}{locked}", o.certificate_number, o.name, o.agency, o.kind);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Presents an officer's certificate for an inspection and prints the QR text (and the QR code with `--qr`).
+pub fn present(terminal: &Terminal, id: &str, number: &str, pin: &str, qr: bool) -> anyhow::Result<()> {
+    let officer = terminal.unlock(number, pin)?;
+    let presentation = terminal.present(id, &officer)?;
+    let text = presentation.to_qr_text();
+    if qr {
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L)?;
+        println!("{}", code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
+    }
+    println!("{text}");
+    Ok(())
+}
+
+pub fn print_verification(v: &Verification) {
+    println!("verdict     {}", v.verdict.as_str());
+    println!("detail      {}", v.detail);
+    if let Some(c) = &v.certificate {
+        println!("name        {}", c.name);
+        println!("number      {}", c.number);
+        println!("agency      {}", c.agency);
+        println!("categories  {}", c.categories.join(", "));
+        println!("regions     {}", c.regions.join(", "));
+        println!("kind        {}", c.kind.as_str());
+    }
+    if let Some(id) = &v.inspection_id {
+        println!("inspection  {id}");
+    }
+    match (v.revocation_version, v.revocation_age) {
+        (Some(version), Some(age)) => println!("revocations version {version}, {} h old", age / 3600),
+        _ => println!("revocations none received yet"),
+    }
+}

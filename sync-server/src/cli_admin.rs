@@ -1,0 +1,163 @@
+//! `fieldtrail-server --data DIR admin …`: the administrator's commands: set up the issuing authority, issue
+//! certificates with enrolment packages, suspend, reinstate or revoke them, register and retire terminals.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use fieldtrail_core::identity::CertificateKind;
+use fieldtrail_server::authority::{self, IssueRequest, StatusChange};
+use fieldtrail_server::store::Store;
+use fieldtrail_server::{SqliteStore, devices};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create the issuing authority's key (once).
+    InitAuthority {
+        /// The authority's name, printed on certificates.
+        #[arg(long)]
+        name: String,
+    },
+    /// Issue a certificate; writes the enrolment package and prints the one-time code that opens it.
+    Issue(IssueArgs),
+    /// Suspend a certificate (暂扣).
+    Suspend(StatusArgs),
+    /// Lift a suspension.
+    Reinstate(StatusArgs),
+    /// Revoke a certificate for good (缴销).
+    Revoke(StatusArgs),
+    /// Register a terminal by its device id and public key (`fieldtrail-terminal device`).
+    RegisterDevice {
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        public_key: String,
+        #[arg(long)]
+        agency: String,
+    },
+    /// Retire a terminal: it may no longer sync.
+    RetireDevice {
+        #[arg(long)]
+        device: String,
+    },
+    /// List certificates and their status.
+    Certificates,
+    /// List registered terminals.
+    Devices,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[arg(long)]
+    number: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    agency: String,
+    /// 执法类别; repeatable.
+    #[arg(long = "category", required = true)]
+    categories: Vec<String>,
+    /// 执法区域 as an administrative division code (1508 covers 150802); repeatable.
+    #[arg(long = "region", required = true)]
+    regions: Vec<String>,
+    /// First day of validity, YYYY-MM-DD.
+    #[arg(long)]
+    valid_from: chrono::NaiveDate,
+    /// Last day of validity, YYYY-MM-DD.
+    #[arg(long)]
+    valid_to: chrono::NaiveDate,
+    #[arg(long, default_value = "officer")]
+    kind: String,
+    /// The holder's photo (JPEG or PNG).
+    #[arg(long)]
+    photo: PathBuf,
+    /// Where to write the enrolment package.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long)]
+    number: String,
+    #[arg(long)]
+    reason: String,
+}
+
+/// Who is acting: `--by`, else the login name.
+pub fn actor(by: Option<String>) -> String {
+    by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "admin".into())
+}
+
+pub fn run(data: &Path, key: Option<PathBuf>, by: &str, command: AdminCommand) -> anyhow::Result<()> {
+    let store = SqliteStore::open(data)?;
+    let key_path = key.unwrap_or_else(|| data.join("authority.key"));
+    match command {
+        AdminCommand::InitAuthority { name } => {
+            let public = authority::init(&store, &key_path, &name)?;
+            println!("authority \"{name}\" created; public key {}", hex::encode(public));
+            println!("private key: {} (keep it safe; back it up offline)", key_path.display());
+        }
+        AdminCommand::Issue(a) => {
+            let key = authority::load(&store, &key_path)?;
+            let day = |d: chrono::NaiveDate, end: bool| {
+                let time = if end { d.and_hms_opt(23, 59, 59) } else { d.and_hms_opt(0, 0, 0) };
+                time.map(|t| t.and_utc().timestamp()).context("date")
+            };
+            let photo = std::fs::read(&a.photo).with_context(|| format!("reading {}", a.photo.display()))?;
+            let req = IssueRequest {
+                number: a.number,
+                name: a.name,
+                agency: a.agency,
+                categories: a.categories,
+                regions: a.regions,
+                valid_from: day(a.valid_from, false)?,
+                valid_to: day(a.valid_to, true)?,
+                kind: a.kind.parse::<CertificateKind>()?,
+                photo,
+                actor: by.to_owned(),
+            };
+            let issued = authority::issue(&store, &key, &req)?;
+            std::fs::write(&a.out, issued.package.to_bytes())
+                .with_context(|| format!("writing {}", a.out.display()))?;
+            let body = issued.certificate.body();
+            println!(
+                "issued certificate {} to {} ({} bytes; QR text {} characters)",
+                body.number,
+                body.name,
+                issued.certificate.bytes().len(),
+                issued.certificate.to_qr_text().len()
+            );
+            println!("enrolment package: {}", a.out.display());
+            println!("enrolment code:    {}", issued.code);
+        }
+        AdminCommand::Suspend(a) => status(&store, &key_path, a, StatusChange::Suspend, by)?,
+        AdminCommand::Reinstate(a) => status(&store, &key_path, a, StatusChange::Reinstate, by)?,
+        AdminCommand::Revoke(a) => status(&store, &key_path, a, StatusChange::Revoke, by)?,
+        AdminCommand::RegisterDevice { device, public_key, agency } => {
+            devices::register(&store, &device, &public_key, &agency, by)?;
+            println!("device {device} registered for {agency}");
+        }
+        AdminCommand::RetireDevice { device } => {
+            devices::retire(&store, &device)?;
+            println!("device {device} retired");
+        }
+        AdminCommand::Certificates => {
+            for c in store.transact(|tx| tx.certificates())? {
+                println!("{}  {}  {}  {}  {}", c.number, c.name, c.agency, c.kind, c.status);
+            }
+        }
+        AdminCommand::Devices => {
+            for d in store.transact(|tx| tx.devices())? {
+                println!("{}  {}  {}  registered {} by {}", d.id, d.agency, d.status, d.registered_at, d.registered_by);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn status(store: &SqliteStore, key_path: &Path, a: StatusArgs, change: StatusChange, by: &str) -> anyhow::Result<()> {
+    let key = authority::load(store, key_path)?;
+    let version = authority::change_status(store, &key, &a.number, change, by, &a.reason)?;
+    println!("certificate {}: {change:?}; revocation list version {version}", a.number);
+    Ok(())
+}
