@@ -62,7 +62,7 @@ describe('errorMessage', () => {
   })
 
   it('has a sentence for every code the terminal and the domain report', () => {
-    // fieldtrail_terminal::Error::code and fieldtrail_core::Error::code.
+    // fieldtrail_terminal::Error::code, fieldtrail_core::Error::code and IdentityError::code.
     const codes = [
       'database',
       'data_dir',
@@ -74,6 +74,25 @@ describe('errorMessage', () => {
       'document_corrupt',
       'schema_unsupported',
       'document_malformed',
+      'locked',
+      'evidence_io',
+      'evidence_empty',
+      'evidence_unsupported',
+      'image_refused',
+      'evidence_not_found',
+      'upload_hash_mismatch',
+      'device_key',
+      'weak_pin',
+      'wrong_code',
+      'wrong_pin',
+      'pin_locked',
+      'certificate_not_valid',
+      'malformed',
+      'bad_signature',
+      'unknown_issuer',
+      'signing',
+      'out_of_scope',
+      'not_enough_officers',
     ]
     for (const locale of ['zh-CN', 'en'] as const) {
       const i18n = translator(locale)

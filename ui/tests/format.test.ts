@@ -36,6 +36,7 @@ describe('labels', () => {
     draft: ['草稿', 'Draft'],
     in_progress: ['进行中', 'In progress'],
     completed: ['已完成', 'Completed'],
+    locked: ['已锁定', 'Locked'],
   }
 
   it('names every kind in both locales', () => {
@@ -61,6 +62,7 @@ describe('labels', () => {
     expect(statusTagType('draft')).toBe('default')
     expect(statusTagType('in_progress')).toBe('primary')
     expect(statusTagType('completed')).toBe('success')
+    expect(statusTagType('locked')).toBe('default')
   })
 
   it('shows a placeholder for an empty result', () => {
