@@ -3,9 +3,7 @@
 
 use crate::ApiError;
 use crate::store::Store;
-use ring::digest::{Context, SHA256};
 use serde::Serialize;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Where the file with this hash lives under `data_dir`. `sha256` must be 64 lowercase hex digits.
@@ -13,21 +11,9 @@ pub fn blob_path(data_dir: &Path, sha256: &str) -> PathBuf {
     data_dir.join("blobs").join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
 }
 
-/// SHA-256 (hex) and length of a file, streamed in 1 MiB pieces.
+/// SHA-256 (hex) and length of a file, streamed.
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut ctx = Context::new(&SHA256);
-    let mut buf = vec![0u8; 1024 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        ctx.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((hex::encode(ctx.finish().as_ref()), size))
+    fieldtrail_core::evidence::sha256_of(std::fs::File::open(path)?)
 }
 
 /// What `verify` found.

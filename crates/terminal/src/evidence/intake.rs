@@ -134,17 +134,5 @@ pub fn discard(staged: &Staged) {
 
 /// SHA-256 (hex) and size of a file, streamed.
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
-    let mut ctx = Context::new(&SHA256);
-    let mut buf = vec![0u8; CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        ctx.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((hex::encode(ctx.finish().as_ref()), size))
+    fieldtrail_core::evidence::sha256_of(File::open(path)?)
 }
