@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# End-to-end smoke test of the real app window.
+# End-to-end smoke test of the real app window: a whole inspection, synced to a real server.
 #
-# Builds the ui and the debug app, seeds a fresh data directory with two inspections through the terminal CLI,
-# starts Xvfb (when there is no $DISPLAY) and tauri-driver, and drives the app with webdriverio (ui/e2e):
-# the inspection list must show both parties. Saves docs/screenshots/inspection-list.png (1280×800) and
-# inspection-list-portrait.png (800×1280).
+# Builds the ui, the debug app, the terminal CLI and the server; starts fieldtrail-server on 127.0.0.1 (a free
+# port) and sets it up as scripts/run.sh does: a demo authority, the app's terminal registered, officers
+# 15080001 张三 (PIN 482913) and 15080002 李四 (PIN 739251) enrolled, two inspections seeded. Generates a photo
+# (ImageMagick) and a WAV recording (sox), starts Xvfb (when there is no $DISPLAY) and tauri-driver, and drives
+# the app with webdriverio (ui/e2e/inspection.e2e.mjs): unlock, create, both officers present, verify, checklist,
+# evidence, the party signs, interference, lock, amend, timeline, sync. Then a second terminal, registered with the
+# server, pulls the case and must see it locked with both presentations, the signature, the interference, the
+# amendment and the three evidence files (photo, audio, signature), and the server must hold their bytes.
+# Saves the main screens under docs/screenshots/.
 #
-# Idempotent: every run uses a new temporary data directory; every process it starts is stopped on exit.
+# Idempotent: every run uses new temporary data directories; every process it starts is stopped on exit.
 # Environment: CARGO_TARGET_DIR (default: target), TAURI_DRIVER_PORT (default 4444),
 # SKIP_BUILD=1 to reuse the existing ui/dist and binaries.
 set -euo pipefail
@@ -17,9 +22,10 @@ TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
 APP="$TARGET_DIR/debug/fieldtrail-app"
 TERMINAL="$TARGET_DIR/debug/fieldtrail-terminal"
+SERVER_BIN="$TARGET_DIR/debug/fieldtrail-server"
 PORT="${TAURI_DRIVER_PORT:-4444}"
 NATIVE_PORT="$((PORT + 1))"
-SCREENSHOT="$ROOT/docs/screenshots/inspection-list.png"
+SHOTS="$ROOT/docs/screenshots"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'app-smoke: %s\n' "$*" >&2; exit 1; }
@@ -28,16 +34,22 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/fieldtrail-smoke.XXXXXX")"
 DATA="$WORK/data"
 XVFB_PID=""
 DRIVER_PID=""
+SERVER_PID=""
 
 cleanup() {
   local status=$?
   # tauri-driver runs in its own session: stopping its group also stops WebKitWebDriver and the app.
   if [[ -n "$DRIVER_PID" ]]; then kill -TERM -- "-$DRIVER_PID" 2>/dev/null || true; fi
   if [[ -n "$XVFB_PID" ]]; then kill -TERM "$XVFB_PID" 2>/dev/null || true; fi
+  if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   if [[ $status -ne 0 && -f "$WORK/tauri-driver.log" ]]; then
     echo "--- tauri-driver log (last 40 lines) ---" >&2
     tail -n 40 "$WORK/tauri-driver.log" >&2 || true
+  fi
+  if [[ $status -ne 0 && -f "$WORK/server.log" ]]; then
+    echo "--- fieldtrail-server log (last 20 lines) ---" >&2
+    tail -n 20 "$WORK/server.log" >&2 || true
   fi
   rm -rf "$WORK"
   exit "$status"
@@ -50,27 +62,77 @@ trap 'exit 143' TERM
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   log "ui: npm ci && npm run build"
   (cd ui && npm ci --no-audit --no-fund && npm run build)
-  log "app and terminal CLI: cargo build"
-  cargo build -p fieldtrail-app -p fieldtrail-terminal
+  log "app, terminal CLI and server: cargo build"
+  cargo build -p fieldtrail-app -p fieldtrail-terminal -p fieldtrail-server
 fi
 [[ -f ui/dist/index.html ]] || die "ui/dist/index.html is missing; build the ui first"
 [[ -x "$APP" ]] || die "$APP is missing"
 [[ -x "$TERMINAL" ]] || die "$TERMINAL is missing"
+[[ -x "$SERVER_BIN" ]] || die "$SERVER_BIN is missing"
+# The binary embeds ui/dist when it is compiled: refuse to test an app built from another ui.
+ENTRY="$(grep -o 'assets/index-[A-Za-z0-9_-]*\.js' ui/dist/index.html | head -n 1)"
+grep -qaF "$ENTRY" "$APP" || die "$APP does not embed the current ui/dist ($ENTRY); rebuild it: cargo build -p fieldtrail-app"
 log "e2e client: npm ci in ui/e2e"
 (cd ui/e2e && npm ci --no-audit --no-fund)
 
-# --- Seed -------------------------------------------------------------------------------------------------------
+# --- Server ----------------------------------------------------------------------------------------------------
+log "starting fieldtrail-server on 127.0.0.1 (a free port)"
+: >"$WORK/server.log"
+"$SERVER_BIN" --data "$WORK/server" --listen 127.0.0.1:0 >>"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+SERVER=""
+for _ in $(seq 1 100); do
+  SERVER="$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$WORK/server.log" | head -n 1)"
+  [[ -n "$SERVER" ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited: $(cat "$WORK/server.log")"
+  sleep 0.1
+done
+[[ -n "$SERVER" ]] || die "the server did not say where it listens: $(cat "$WORK/server.log")"
+curl -fsS "$SERVER/healthz" >/dev/null || die "the server at $SERVER is not healthy"
+log "server at $SERVER"
+
+# --- Seed: the same set-up as scripts/run.sh --------------------------------------------------------------------
+AGENCY="巴彦淖尔市市场监督管理局"
+ADMIN=("$SERVER_BIN" --data "$WORK/server" admin --by smoke)
+register() { # data-dir
+  local id key
+  id=$("$TERMINAL" --data "$1" device | awk '/^device id/ {print $3}')
+  key=$("$TERMINAL" --data "$1" device | awk '/^public key/ {print $3}')
+  "${ADMIN[@]}" register-device --device "$id" --public-key "$key" --agency "$AGENCY" >/dev/null
+}
+enrol() { # number name photo pin
+  local package="$WORK/$1.ftenrol" code
+  code=$("${ADMIN[@]}" issue --number "$1" --name "$2" --agency "$AGENCY" \
+    --category 食品安全 --category 市场监管 --region 1508 --valid-from 2026-01-01 --valid-to 2030-12-31 \
+    --photo "$3" --out "$package" | awk '/^enrolment code:/ {print $3}')
+  "$TERMINAL" --data "$DATA" officer enrol --package "$package" --code "$code" --pin "$4" >/dev/null
+  rm -f "$package"
+}
+log "demo authority, terminal $DATA registered, two officers enrolled"
+mkdir -p "$DATA"
+"${ADMIN[@]}" init-authority --name "内蒙古自治区司法厅（演示）" >/dev/null
+register "$DATA"
+enrol 15080001 张三 scripts/demo/officer-1.png 482913
+enrol 15080002 李四 scripts/demo/officer-2.png 739251
+
 PARTY_A="呼和浩特市青城食品有限公司"
 PARTY_B="包头市鹿城建材商行"
-log "seeding $DATA"
-mkdir -p "$DATA"
+log "seeding two inspections"
 "$TERMINAL" --data "$DATA" inspection new \
   --kind inspection --item-code "330217A01000" --item-name "食品生产经营日常监督检查" \
-  --party-name "$PARTY_A" --agency "呼和浩特市市场监督管理局" >/dev/null
+  --category 食品安全 --region 150802 --party-name "$PARTY_A" --agency "$AGENCY" >/dev/null
 ID_B="$("$TERMINAL" --data "$DATA" inspection new \
   --kind penalty --item-code "330217B02000" --item-name "建材产品质量监督检查" \
-  --party-name "$PARTY_B" --agency "包头市市场监督管理局")"
+  --category 市场监管 --region 150802 --party-name "$PARTY_B" --agency "$AGENCY")"
 "$TERMINAL" --data "$DATA" inspection edit "$ID_B" --status completed --result "责令改正" --end >/dev/null
+
+# --- Media ------------------------------------------------------------------------------------------------------
+log "generating a photo and an audio recording"
+MEDIA="$WORK/media"
+mkdir -p "$MEDIA"
+convert -size 1280x960 gradient:'#3a6ea5'-'#e8d9b0' -fill '#2f4f2f' -draw "rectangle 120,520 1160,900" \
+  -fill '#c0392b' -draw "rectangle 480,300 800,520" "$MEDIA/photo.jpg"
+sox -n -r 16000 -c 1 -b 16 "$MEDIA/audio.wav" synth 3 sine 440 vol 0.3
 
 # --- Tools ------------------------------------------------------------------------------------------------------
 command -v WebKitWebDriver >/dev/null || die "WebKitWebDriver is missing: apt-get install -y webkit2gtk-driver"
@@ -104,10 +166,10 @@ fi
 
 # --- Drive ------------------------------------------------------------------------------------------------------
 log "starting tauri-driver on 127.0.0.1:$PORT"
-# The app inherits its environment from tauri-driver (through WebKitWebDriver): its data, an unreachable sync
-# server (port 9, discard), and XDG directories of its own so that the webview's storage starts empty.
+# The app inherits its environment from tauri-driver (through WebKitWebDriver): its data, the sync server, and
+# XDG directories of its own so that the webview's storage starts empty.
 mkdir -p "$WORK/xdg/data" "$WORK/xdg/config" "$WORK/xdg/cache"
-FIELDTRAIL_DATA="$DATA" FIELDTRAIL_SERVER="http://127.0.0.1:9" \
+FIELDTRAIL_DATA="$DATA" FIELDTRAIL_SERVER="$SERVER" \
   XDG_DATA_HOME="$WORK/xdg/data" XDG_CONFIG_HOME="$WORK/xdg/config" XDG_CACHE_HOME="$WORK/xdg/cache" \
   setsid tauri-driver --port "$PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
 DRIVER_PID=$!
@@ -117,7 +179,45 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-log "e2e: inspection list"
-(cd ui/e2e && FIELDTRAIL_APP="$APP" E2E_PARTIES="$PARTY_A|$PARTY_B" E2E_SCREENSHOT="$SCREENSHOT" \
-  TAURI_DRIVER_PORT="$PORT" npm run --silent e2e)
+log "e2e: a whole inspection"
+(cd ui/e2e && FIELDTRAIL_APP="$APP" E2E_MEDIA="$MEDIA" E2E_SCREENSHOTS="$SHOTS" E2E_RESULT="$WORK/result.json" \
+  E2E_PARTIES="$PARTY_A|$PARTY_B" E2E_FAILURE_DIR="${E2E_FAILURE_DIR:-${TMPDIR:-/tmp}}" TAURI_DRIVER_PORT="$PORT" \
+  npm run --silent e2e)
+
+# --- The case on the server -------------------------------------------------------------------------------------
+ID="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).id)' "$WORK/result.json")"
+log "checking inspection $ID on the server through a second, freshly registered terminal"
+CHECK="$WORK/check"
+mkdir -p "$CHECK"
+register "$CHECK"
+"$TERMINAL" --data "$CHECK" sync --server "$SERVER" >/dev/null
+"$TERMINAL" --data "$CHECK" inspection show "$ID" --json >"$WORK/case.json"
+"$TERMINAL" --data "$CHECK" evidence list "$ID" >"$WORK/evidence.txt"
+node - "$WORK/case.json" <<'NODE'
+const view = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'))
+const i = view.inspection ?? view
+const problems = []
+if (i.status !== 'locked') problems.push(`status ${i.status}`)
+if (i.party?.name !== '临河区惠民食品超市') problems.push(`party ${i.party?.name}`)
+const presenters = new Set((i.presentations ?? []).map((p) => p.certificate_number))
+if (!presenters.has('15080001') || !presenters.has('15080002')) problems.push(`presented: ${[...presenters]}`)
+if (!(i.checklist ?? []).every((c) => c.result === 'pass')) problems.push('checklist not all pass')
+if (i.result !== '责令改正：补齐冷藏柜温度记录') problems.push(`result ${i.result}`)
+const amendment = (i.amendments ?? [])[0]
+if ((i.amendments ?? []).length !== 1 || !amendment.before.includes('未发现违法行为') || amendment.by !== '15080001')
+  problems.push(`amendments ${JSON.stringify(i.amendments)}`)
+if (!i.party_signature?.signed || !/^[0-9a-f]{64}$/.test(i.party_signature.evidence ?? ''))
+  problems.push(`party signature ${JSON.stringify(i.party_signature)}`)
+if ((i.interferences ?? []).length !== 1 || i.interferences[0].recorded_by !== '15080001')
+  problems.push(`interferences ${JSON.stringify(i.interferences)}`)
+if (problems.length) { console.error(`the server's copy is wrong: ${problems.join('; ')}`); process.exit(1) }
+console.log(`server copy: ${i.item_name} / ${i.party.name} / ${i.status} / presented by ${[...presenters].join(', ')}`)
+NODE
+HASHES=$(grep -oE '\b[0-9a-f]{64}\b' "$WORK/evidence.txt" | sort -u)
+[[ $(wc -l <<<"$HASHES") -eq 3 ]] || die "expected three evidence items (photo, audio, party's signature) on the server's copy, got: $(cat "$WORK/evidence.txt")"
+for sha in $HASHES; do
+  stored=$(sqlite3 "file:$WORK/server/server.db?mode=ro" "SELECT count(*) FROM blobs WHERE sha256 = '$sha'")
+  [[ "$stored" == 1 ]] || die "the server does not hold evidence $sha"
+done
+echo "server holds the three evidence files: $(tr '\n' ' ' <<<"$HASHES")"
 log "app smoke test passed; screenshots in docs/screenshots/"

@@ -7,6 +7,8 @@
 pub mod commands;
 pub mod error;
 pub mod settings;
+pub mod state;
+pub mod views;
 
 pub use error::AppError;
 pub use settings::Settings;
@@ -33,12 +35,33 @@ pub fn run() {
             tracing::info!(data_dir = %settings.data_dir.display(), server = %settings.server, "terminal opened");
             app.manage(terminal);
             app.manage(settings);
+            app.manage(state::Unlocked::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::evidence::add_evidence_bytes,
+            commands::evidence::import_evidence,
+            commands::evidence::list_evidence,
+            commands::inspections::create_inspection,
+            commands::inspections::edit_inspection,
             commands::inspections::list_inspections,
-            commands::inspections::sync_now,
+            commands::inspections::lock_inspection,
+            commands::inspections::show_inspection,
+            commands::officers::list_officers,
+            commands::officers::present_certificate,
+            commands::officers::sign_out_officer,
+            commands::officers::unlock_officer,
+            commands::officers::verify_qr,
             commands::settings::get_settings,
+            commands::sync::pending_uploads,
+            commands::sync::sync_documents,
+            commands::sync::terminal_status,
+            commands::sync::upload_evidence,
+            commands::trail::amend_inspection,
+            commands::trail::inspection_timeline,
+            commands::trail::party_signed,
+            commands::trail::record_interference,
+            commands::trail::signature_refused,
         ])
         .run(tauri::generate_context!())
         .expect("the FieldTrail window failed to start");

@@ -19,6 +19,8 @@ pub enum ApiError {
     Unauthorized { code: &'static str, message: String },
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error("storage failed: {0}")]
     Storage(String),
 }
@@ -36,6 +38,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage"),
         }
     }

@@ -10,10 +10,13 @@ pub mod authority;
 pub mod blobs;
 pub mod devices;
 mod error;
+pub mod lock_rule;
+pub mod log_routes;
 pub mod photo;
 pub mod routes;
 pub mod store;
 pub mod sync;
+pub mod trail;
 pub mod uploads;
 pub mod verify_page;
 
@@ -48,11 +51,16 @@ impl Server {
     pub async fn bind(config: &Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(config.data_dir.join("blobs"))?;
         let store = SqliteStore::open(&config.data_dir)?;
-        let state = Arc::new(routes::AppState { store, max_body: config.max_body });
+        let log_key = Arc::new(trail::LogKey::load_or_create(&config.data_dir)?);
+        let adopted = trail::adopt_history(&store, &log_key)?;
+        if adopted > 0 {
+            tracing::info!(adopted, "changes stored before the log existed joined the log");
+        }
+        let state = Arc::new(routes::AppState { store, max_body: config.max_body, log_key: log_key.clone() });
         let listener = TcpListener::bind(config.listen).await?;
         // Uploads get their own store handle: a long hash of a finished upload never holds up sync requests.
         let uploads =
-            Arc::new(uploads::UploadState::new(SqliteStore::open(&config.data_dir)?, config.data_dir.clone()));
+            Arc::new(uploads::UploadState::new(SqliteStore::open(&config.data_dir)?, config.data_dir.clone(), log_key));
         // Uploads are signed like sync, over method and path: their bodies stream, checked by SHA-256 instead.
         let auth = axum::middleware::from_fn_with_state(state.clone(), auth::require_device::<SqliteStore>);
         let app = routes::router(state).merge(uploads::router(uploads).route_layer(auth));

@@ -1,5 +1,7 @@
 //! `fieldtrail-server --data DIR --listen ADDR`: runs the sync server on its embedded SQLite store.
-//! `fieldtrail-server --data DIR verify`: re-hashes every evidence file the server keeps (SYNC-4).
+//! `fieldtrail-server --data DIR verify`: re-hashes every evidence file the server keeps (SYNC-4) and checks
+//! the log (TRAIL-2): the tree recomputed from its leaves, every stored change in it, every signed head, and
+//! consistency with earlier heads given with `--since-sth`.
 //! `fieldtrail-server --data DIR admin …`: the issuing authority's and the device registry's commands.
 
 mod cli_admin;
@@ -29,8 +31,13 @@ struct Args {
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once at start-up; boxing would only add noise
 enum ServerCommand {
-    /// Re-hash every stored evidence file; list missing or changed ones and exit non-zero if there are any.
-    Verify,
+    /// Re-hash every stored evidence file and check the log; list every problem and exit non-zero if any.
+    Verify {
+        /// An earlier signed tree head (JSON, as `GET /v1/log/sth` returns it) the log must be consistent
+        /// with; repeatable (two heads of the same size with different roots are a fork).
+        #[arg(long = "since-sth")]
+        since_sth: Vec<PathBuf>,
+    },
     /// Administer certificates and terminals.
     Admin {
         /// The authority's private key file (default: DATA/authority.key).
@@ -56,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(ServerCommand::Admin { key, by, command }) = args.command {
         return cli_admin::run(&args.data, key, &cli_admin::actor(by), command);
     }
-    if let Some(ServerCommand::Verify) = &args.command {
+    if let Some(ServerCommand::Verify { since_sth }) = &args.command {
         let store = fieldtrail_server::SqliteStore::open(&args.data)?;
         let report = fieldtrail_server::blobs::verify(&store, &args.data)?;
         for sha in &report.missing {
@@ -71,7 +78,8 @@ async fn main() -> anyhow::Result<()> {
             report.missing.len(),
             report.changed.len()
         );
-        std::process::exit(if report.is_clean() { 0 } else { 1 });
+        let log = verify_log(&store, &args.data, since_sth)?;
+        std::process::exit(if report.is_clean() && log { 0 } else { 1 });
     }
     let config = fieldtrail_server::Config { data_dir: args.data, listen: args.listen, max_body: args.max_body };
     let server = fieldtrail_server::Server::bind(&config).await?;
@@ -81,6 +89,50 @@ async fn main() -> anyhow::Result<()> {
     server.serve(shutdown()).await?;
     tracing::info!("fieldtrail-server stopped");
     Ok(())
+}
+
+/// The log part of `verify`; true when clean.
+fn verify_log(
+    store: &fieldtrail_server::SqliteStore,
+    data: &std::path::Path,
+    since: &[PathBuf],
+) -> anyhow::Result<bool> {
+    use anyhow::Context;
+    use fieldtrail_server::store::Store;
+    let key = match fieldtrail_server::trail::LogKey::load(data) {
+        Ok(key) => key,
+        // A data directory no server has run on yet has no log to check.
+        Err(_) if store.transact(|tx| Ok(tx.log_size()? == 0 && tx.latest_tree_head()?.is_none()))? => {
+            println!("log: empty (no log key yet: the server has not run on this data directory)");
+            return Ok(true);
+        }
+        Err(e) => anyhow::bail!("the log cannot be checked without its key: {e}"),
+    };
+    let given = since
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{} is not a signed tree head", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let report = fieldtrail_server::trail::verify(store, key.public_key(), &given)?;
+    for p in &report.problems {
+        println!("{:<24} {}", p.code, p.detail);
+    }
+    for (code, n) in report.unlisted() {
+        println!("{code:<24} … and {n} more");
+    }
+    let latest = report.latest.as_ref().map_or("none".to_owned(), |h| format!("size {} root {}", h.size, h.root));
+    println!(
+        "log: {} leaves, {} nodes, {} changes, {} signed heads and {} given head(s) checked; newest head {latest}; {} problem(s)",
+        report.leaves,
+        report.nodes_checked,
+        report.changes_checked,
+        report.heads_checked,
+        given.len(),
+        report.problems.len() as u64 + report.unlisted().values().sum::<u64>()
+    );
+    Ok(report.is_clean())
 }
 
 async fn shutdown() {

@@ -2,7 +2,8 @@
 
 use crate::auth::{self, AuthedDevice};
 use crate::store::{DocumentRow, HistoryEntry, Store};
-use crate::{ApiError, sync, verify_page};
+use crate::trail::LogKey;
+use crate::{ApiError, log_routes, sync, verify_page};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Extension, Path, State};
@@ -20,10 +21,12 @@ use std::sync::Arc;
 pub struct AppState<S> {
     pub store: S,
     pub max_body: usize,
+    /// Signs the log's tree heads (crate::trail).
+    pub log_key: Arc<LogKey>,
 }
 
-/// The server's routes over a store: sync and reads need a registered device's signature; health and the
-/// public verification of a QR code do not.
+/// The server's routes over a store: sync and reads need a registered device's signature; health, the
+/// public verification of a QR code and the log's hashes and proofs do not.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     let limit = state.max_body;
     let protected = Router::new()
@@ -36,12 +39,16 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/verify", get(verify_page::json::<S>))
         .route("/verify", get(verify_page::page::<S>))
+        .route("/v1/log/key", get(log_routes::key::<S>))
+        .route("/v1/log/sth", get(log_routes::sth::<S>))
+        .route("/v1/log/inclusion", get(log_routes::inclusion::<S>))
+        .route("/v1/log/consistency", get(log_routes::consistency::<S>))
         .merge(protected)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 
-async fn blocking<S: Store, R: Send + 'static>(
+pub(crate) async fn blocking<S: Store, R: Send + 'static>(
     state: Arc<AppState<S>>,
     f: impl FnOnce(&AppState<S>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
@@ -74,7 +81,7 @@ async fn sync_handler<S: Store>(
     }
     let messages = sync::validate(&req)?;
     let received = req.docs.len();
-    let resp = blocking(state, move |s| sync::handle(&s.store, &req, messages)).await?;
+    let resp = blocking(state, move |s| sync::handle(&s.store, &s.log_key, &req, messages)).await?;
     tracing::debug!(received, sent = resp.docs.len(), cursor = resp.cursor, "sync");
     Ok(([(CONTENT_TYPE, protocol::CONTENT_TYPE)], protocol::encode(&resp)))
 }

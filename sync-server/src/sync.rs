@@ -3,6 +3,7 @@
 
 use crate::ApiError;
 use crate::store::{Store, StoreTx};
+use crate::trail::{self, LogKey};
 use automerge::AutoCommit;
 use automerge::sync::{Message, SyncDoc};
 use fieldtrail_core::InspectionDoc;
@@ -57,13 +58,16 @@ fn uuid_like(id: &str) -> Option<()> {
 /// Applies a validated request and builds the response.
 pub fn handle<S: Store>(
     store: &S,
+    log_key: &LogKey,
     req: &SyncRequest,
     messages: Vec<(String, Message)>,
 ) -> Result<SyncResponse, ApiError> {
     store.transact(|tx| {
         let mut docs = Vec::with_capacity(messages.len());
+        // Log indices of the changes accepted in this request, for its receipt.
+        let mut logged = Vec::new();
         for (id, msg) in messages {
-            if let Some(reply) = receive(tx, &req.terminal, &id, msg)? {
+            if let Some(reply) = receive(tx, &req.terminal, &id, msg, &mut logged)? {
                 docs.push(DocMessage { id, msg: ByteBuf::from(reply.encode()) });
             }
         }
@@ -90,11 +94,19 @@ pub fn handle<S: Store>(
             .latest_revocation_list()?
             .filter(|(version, _)| *version > req.revocation_version)
             .map(|(_, bytes)| ByteBuf::from(bytes));
-        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs, revocations })
+        // SYNC-5: a signed tree head and the inclusion proofs of what this request delivered.
+        let receipt = if logged.is_empty() { None } else { Some(trail::receipt(tx, log_key, &logged)?) };
+        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs, revocations, receipt })
     })
 }
 
-fn receive(tx: &mut dyn StoreTx, terminal: &str, id: &str, msg: Message) -> Result<Option<Message>, ApiError> {
+fn receive(
+    tx: &mut dyn StoreTx,
+    terminal: &str,
+    id: &str,
+    msg: Message,
+    logged: &mut Vec<u64>,
+) -> Result<Option<Message>, ApiError> {
     let stored = tx.load_document(id)?;
     let existed = stored.is_some();
     let mut doc = stored.unwrap_or_else(AutoCommit::new);
@@ -107,7 +119,11 @@ fn receive(tx: &mut dyn StoreTx, terminal: &str, id: &str, msg: Message) -> Resu
     if after != before {
         check_inspection(&doc, id)?;
         let new = doc.get_changes(&before);
+        crate::lock_rule::check(&doc, &new, id)?;
         tx.save_document(id, &mut doc, &new, terminal)?;
+        // TRAIL-2: every accepted change becomes a leaf of the server's log.
+        let hashes: Vec<[u8; 32]> = new.iter().map(|c| c.hash().0).collect();
+        logged.extend(trail::append_changes(tx, id, &hashes)?);
     }
     // A message that brought no document yet (only heads) leaves no state to remember.
     if existed || after != before {

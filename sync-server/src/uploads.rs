@@ -47,13 +47,15 @@ pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 pub struct UploadState<S> {
     pub store: S,
     pub data_dir: PathBuf,
+    /// Signs the log's tree heads when a verified file joins the log (crate::trail).
+    pub log_key: Arc<crate::trail::LogKey>,
     /// One writer per upload at a time.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl<S: Store> UploadState<S> {
-    pub fn new(store: S, data_dir: PathBuf) -> Self {
-        UploadState { store, data_dir, locks: Mutex::new(HashMap::new()) }
+    pub fn new(store: S, data_dir: PathBuf, log_key: Arc<crate::trail::LogKey>) -> Self {
+        UploadState { store, data_dir, log_key, locks: Mutex::new(HashMap::new()) }
     }
 
     fn part_path(&self, id: &str) -> PathBuf {
@@ -428,7 +430,13 @@ fn record_blob<S: Store>(s: &UploadState<S>, row: &UploadRow) -> Result<(), Uplo
         received_at: chrono::Utc::now().to_rfc3339(),
     };
     s.store.transact(|tx| {
+        // TRAIL-2: a file joins the log once, when it is first kept.
+        let new = tx.blob(&blob.sha256)?.is_none();
         tx.insert_blob(&blob)?;
+        if new {
+            crate::trail::append_evidence(tx, &blob.sha256)?;
+            crate::trail::sign_head(tx, &s.log_key)?;
+        }
         tx.finish_upload(&row.id, "complete", None, None)
     })?;
     Ok(())

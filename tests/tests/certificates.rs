@@ -116,9 +116,9 @@ fn cert_2_revoked_officer_is_refused_offline_after_the_next_sync() {
     let b = t1.unlock("15080002", PIN_B).unwrap();
     let case = new_case(&t1);
     let shown_a = t1.present(&case, &a).unwrap();
-    assert_eq!(t1.lock(&case).unwrap_err().code(), "not_enough_officers");
+    assert_eq!(t1.lock(&case, &a).unwrap_err().code(), "not_enough_officers");
     t1.present(&case, &b).unwrap();
-    t1.lock(&case).unwrap();
+    t1.lock(&case, &a).unwrap();
     rt.block_on(t1.sync(&url)).unwrap();
     let on_server = rt.block_on(signed_get(&format!("{url}/v1/documents/{case}"), &t1)).unwrap();
     assert_eq!(on_server["inspection"]["status"], "locked");

@@ -3,8 +3,16 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 const invoke = vi.fn()
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }))
 
-const { listInspections, syncNow } = await import('../src/api/inspections')
+const { listInspections, createInspection, editInspection, lockInspection, showInspection } = await import(
+  '../src/api/inspections'
+)
+const { listOfficers, unlockOfficer, signOutOfficer, presentCertificate, verifyQr } = await import('../src/api/officers')
+const { addEvidenceBytes, importEvidence, listEvidence } = await import('../src/api/evidence')
+const { syncDocuments, pendingUploads, uploadEvidence, terminalStatus } = await import('../src/api/sync')
 const { getSettings } = await import('../src/api/settings')
+const { partySigned, signatureRefused, amendInspection, recordInterference, inspectionTimeline } = await import(
+  '../src/api/trail'
+)
 
 describe('api wrappers', () => {
   beforeEach(() => {
@@ -17,11 +25,76 @@ describe('api wrappers', () => {
     expect(invoke).toHaveBeenCalledWith('list_inspections')
   })
 
-  it('syncNow passes the server URL', async () => {
-    const report = { rounds: 1, sent_docs: 2, received_docs: 3, bytes_sent: 4, bytes_received: 5, cursor: 6 }
-    invoke.mockResolvedValue(report)
-    await expect(syncNow('http://127.0.0.1:8787')).resolves.toEqual(report)
-    expect(invoke).toHaveBeenCalledWith('sync_now', { server: 'http://127.0.0.1:8787' })
+  it('officer commands take camelCase arguments', async () => {
+    invoke.mockResolvedValue(null)
+    await listOfficers()
+    await unlockOfficer('15080001', '482913')
+    await signOutOfficer('15080001')
+    await presentCertificate('i1', '15080001')
+    await verifyQr('FTP1:x', 'i1')
+    await verifyQr('FT1:y')
+    expect(invoke.mock.calls).toEqual([
+      ['list_officers'],
+      ['unlock_officer', { number: '15080001', pin: '482913' }],
+      ['sign_out_officer', { number: '15080001' }],
+      ['present_certificate', { inspectionId: 'i1', number: '15080001' }],
+      ['verify_qr', { text: 'FTP1:x', inspectionId: 'i1' }],
+      ['verify_qr', { text: 'FT1:y', inspectionId: null }],
+    ])
+  })
+
+  it('inspection commands', async () => {
+    invoke.mockResolvedValue('id')
+    const draft = { item_name: 'x' } as never
+    await createInspection(draft)
+    await showInspection('i1')
+    await editInspection('i1', [{ type: 'findings', text: 'ok' }])
+    await lockInspection('i1', '15080001')
+    expect(invoke.mock.calls).toEqual([
+      ['create_inspection', { draft }],
+      ['show_inspection', { id: 'i1' }],
+      ['edit_inspection', { id: 'i1', edits: [{ type: 'findings', text: 'ok' }] }],
+      ['lock_inspection', { id: 'i1', number: '15080001' }],
+    ])
+  })
+
+  it('evidence bytes go as the raw body with the name base64 in a header', async () => {
+    invoke.mockResolvedValue({})
+    const bytes = new Uint8Array([1, 2, 3])
+    await addEvidenceBytes('i1', '15080001', '照片.jpg', bytes)
+    expect(invoke).toHaveBeenCalledWith('add_evidence_bytes', bytes, {
+      headers: { 'inspection-id': 'i1', officer: '15080001', 'file-name': btoa(String.fromCharCode(...new TextEncoder().encode('照片.jpg'))) },
+    })
+    await importEvidence('i1', '15080001', '/tmp/a.jpg')
+    expect(invoke).toHaveBeenLastCalledWith('import_evidence', { inspectionId: 'i1', number: '15080001', path: '/tmp/a.jpg' })
+    await listEvidence('i1')
+    expect(invoke).toHaveBeenLastCalledWith('list_evidence', { inspectionId: 'i1' })
+  })
+
+  it('trail commands: the signature PNG as the raw body, the rest camelCase', async () => {
+    invoke.mockResolvedValue(null)
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47])
+    await partySigned('i1', '15080001', png)
+    await signatureRefused('i1', '不签')
+    await amendInspection('i1', { type: 'result', text: '责令改正' }, '笔误', '15080001')
+    await recordInterference('i1', '阻挠拍照', '15080002')
+    await inspectionTimeline('i1')
+    expect(invoke.mock.calls).toEqual([
+      ['party_signed', png, { headers: { 'inspection-id': 'i1', officer: '15080001' } }],
+      ['signature_refused', { id: 'i1', reason: '不签' }],
+      ['amend_inspection', { id: 'i1', edit: { type: 'result', text: '责令改正' }, reason: '笔误', number: '15080001' }],
+      ['record_interference', { id: 'i1', description: '阻挠拍照', number: '15080002' }],
+      ['inspection_timeline', { id: 'i1' }],
+    ])
+  })
+
+  it('sync commands', async () => {
+    invoke.mockResolvedValue([])
+    await syncDocuments()
+    await pendingUploads()
+    await uploadEvidence('ab')
+    await terminalStatus()
+    expect(invoke.mock.calls).toEqual([['sync_documents'], ['pending_uploads'], ['upload_evidence', { sha256: 'ab' }], ['terminal_status']])
   })
 
   it('getSettings calls get_settings', async () => {
@@ -32,7 +105,7 @@ describe('api wrappers', () => {
 
   it('passes the {code, message} rejection through', async () => {
     invoke.mockImplementation(() => Promise.reject({ code: 'server_unreachable', message: 'refused' }))
-    const rejection = await syncNow('x').then(
+    const rejection = await syncDocuments().then(
       () => null,
       (error: unknown) => error,
     )

@@ -5,6 +5,7 @@
 //! Findings are automerge text, so two officers writing different sentences both keep theirs.
 
 use crate::schema::*;
+use crate::{Amendment, Interference, LockRecord, PartySignature};
 use crate::{
     CheckResult, ChecklistItem, Conflict, Edit, Error, Evidence, Inspection, InspectionView, Kind, LegalBasis,
     Location, NewInspection, OfficerRef, Party, PresentationRecord, Status,
@@ -150,6 +151,39 @@ impl InspectionDoc {
             findings: r.text(&ROOT, FINDINGS, "findings")?,
             result: r.string(&ROOT, RESULT, "result")?,
             status: r.string(&ROOT, STATUS, "status")?.parse()?,
+            lock: r.optional_map(&ROOT, LOCK, |r, obj| {
+                Ok(LockRecord {
+                    by: r.string(obj, LOCK_BY, "lock.by")?,
+                    at: r.string(obj, LOCK_AT, "lock.at")?,
+                    heads: r.strings(obj, LOCK_HEADS, "lock.heads")?,
+                    signature: r.string(obj, LOCK_SIGNATURE, "lock.signature")?,
+                })
+            })?,
+            amendments: r.optional_list(&ROOT, AMENDMENTS, "amendments", |r, obj, path| {
+                Ok(Amendment {
+                    what: r.string(obj, AM_WHAT, &format!("{path}.what"))?,
+                    before: r.string(obj, AM_BEFORE, &format!("{path}.before"))?,
+                    after: r.string(obj, AM_AFTER, &format!("{path}.after"))?,
+                    reason: r.string(obj, AM_REASON, &format!("{path}.reason"))?,
+                    by: r.string(obj, AM_BY, &format!("{path}.by"))?,
+                    at: r.string(obj, AM_AT, &format!("{path}.at"))?,
+                })
+            })?,
+            party_signature: r.optional_map(&ROOT, PARTY_SIGNATURE, |r, obj| {
+                Ok(PartySignature {
+                    signed: r.boolean(obj, PS_SIGNED, "party_signature.signed")?,
+                    evidence: Some(r.string(obj, PS_EVIDENCE, "party_signature.evidence")?).filter(|s| !s.is_empty()),
+                    reason: r.string(obj, PS_REASON, "party_signature.reason")?,
+                    at: r.string(obj, PS_AT, "party_signature.at")?,
+                })
+            })?,
+            interferences: r.optional_list(&ROOT, INTERFERENCES, "interferences", |r, obj, path| {
+                Ok(Interference {
+                    description: r.string(obj, IF_DESCRIPTION, &format!("{path}.description"))?,
+                    recorded_by: r.string(obj, IF_BY, &format!("{path}.recorded_by"))?,
+                    at: r.string(obj, IF_AT, &format!("{path}.at"))?,
+                })
+            })?,
             presentations: r.optional_list(&ROOT, PRESENTATIONS, "presentations", |r, obj, path| {
                 Ok(PresentationRecord {
                     certificate_number: r.string(obj, PR_NUMBER, &format!("{path}.certificate_number"))?,
@@ -165,10 +199,19 @@ impl InspectionDoc {
     /// Applies one edit as one change, stamped with the device time `at`. Returns the change's hash, or `None`
     /// when the edit changes nothing (setting a field to the value it already has).
     pub fn apply(&mut self, edit: &Edit, at: DateTime<Utc>) -> Result<Option<ChangeHash>> {
-        if self.is_locked()? {
-            return Err(Error::Locked);
+        let locked = self.is_locked()?;
+        match edit {
+            Edit::Amend { .. } if !locked => {
+                return Err(Error::Invalid("only a locked inspection is amended; edit it directly".into()));
+            }
+            Edit::Amend { edit: inner, .. } if matches!(**inner, Edit::Amend { .. } | Edit::Lock(_)) => {
+                return Err(Error::Invalid("an amendment changes the record, it does not lock or amend".into()));
+            }
+            Edit::Amend { .. } => {}
+            _ if locked => return Err(Error::Locked),
+            _ => {}
         }
-        let outcome = self.write(edit);
+        let outcome = self.write(edit, at);
         if let Err(e) = outcome {
             self.doc.rollback();
             return Err(e);
@@ -176,7 +219,8 @@ impl InspectionDoc {
         Ok(self.doc.commit_with(commit_options(edit.name(), at)))
     }
 
-    fn write(&mut self, edit: &Edit) -> Result<()> {
+    fn write(&mut self, edit: &Edit, at: DateTime<Utc>) -> Result<()> {
+        let when = at.to_rfc3339();
         let doc = &mut self.doc;
         match edit {
             Edit::SetFindings(text) => {
@@ -247,6 +291,61 @@ impl InspectionDoc {
                 self.doc.put(&obj, PR_AT, p.presented_at.as_str())?;
                 self.doc.put(&obj, PR_QR, p.qr.as_str())?;
             }
+            Edit::Lock(record) => {
+                self.check_lock(record)?;
+                self.doc.put(ROOT, STATUS, Status::Locked.as_str())?;
+                let lock = self.doc.put_object(ROOT, LOCK, ObjType::Map)?;
+                self.doc.put(&lock, LOCK_BY, record.by.as_str())?;
+                self.doc.put(&lock, LOCK_AT, record.at.as_str())?;
+                self.doc.put(&lock, LOCK_SIGNATURE, record.signature.as_str())?;
+                let heads = self.doc.put_object(&lock, LOCK_HEADS, ObjType::List)?;
+                for (i, h) in record.heads.iter().enumerate() {
+                    self.doc.insert(&heads, i, h.as_str())?;
+                }
+            }
+            Edit::Amend { edit: inner, reason, by } => {
+                if reason.trim().is_empty() || by.trim().is_empty() {
+                    return Err(Error::Invalid("an amendment needs a reason and its author".into()));
+                }
+                let before =
+                    serde_json::to_value(self.read()?.inspection).map_err(|e| Error::Invalid(e.to_string()))?;
+                self.write(inner, at)?;
+                let after = serde_json::to_value(self.read()?.inspection).map_err(|e| Error::Invalid(e.to_string()))?;
+                let (old, new) = changed_fields(&before, &after);
+                if old.is_empty() {
+                    return Err(Error::Invalid("the amendment changes nothing".into()));
+                }
+                let list = ensure_list(&mut self.doc, AMENDMENTS)?;
+                let obj = self.doc.insert_object(&list, self.doc.length(&list), ObjType::Map)?;
+                self.doc.put(&obj, AM_WHAT, inner.name())?;
+                self.doc.put(&obj, AM_BEFORE, serde_json::Value::Object(old).to_string())?;
+                self.doc.put(&obj, AM_AFTER, serde_json::Value::Object(new).to_string())?;
+                self.doc.put(&obj, AM_REASON, reason.as_str())?;
+                self.doc.put(&obj, AM_BY, by.as_str())?;
+                self.doc.put(&obj, AM_AT, when.as_str())?;
+            }
+            Edit::PartySigned { evidence } => {
+                if !crate::evidence::is_sha256_hex(evidence) {
+                    return Err(Error::Invalid("the signature image is named by its SHA-256".into()));
+                }
+                self.put_party_signature(true, Some(evidence), "", &when)?;
+            }
+            Edit::SignatureRefused { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(Error::Invalid("record what the party said when refusing to sign".into()));
+                }
+                self.put_party_signature(false, None, reason, &when)?;
+            }
+            Edit::RecordInterference { description, recorded_by } => {
+                if description.trim().is_empty() {
+                    return Err(Error::Invalid("describe the interference".into()));
+                }
+                let list = ensure_list(&mut self.doc, INTERFERENCES)?;
+                let obj = self.doc.insert_object(&list, self.doc.length(&list), ObjType::Map)?;
+                self.doc.put(&obj, IF_DESCRIPTION, description.as_str())?;
+                self.doc.put(&obj, IF_BY, recorded_by.as_str())?;
+                self.doc.put(&obj, IF_AT, when.as_str())?;
+            }
             Edit::AddEvidence(evidence) => {
                 evidence.validate()?;
                 if self.evidence()?.iter().any(|e| e.sha256 == evidence.sha256) {
@@ -259,6 +358,40 @@ impl InspectionDoc {
                     Some(_) => return Err(Error::Malformed("'evidence' is not a list".into())),
                 };
                 insert_evidence(&mut self.doc, &list, evidence)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn put_party_signature(&mut self, signed: bool, evidence: Option<&str>, reason: &str, at: &str) -> Result<()> {
+        let obj = self.doc.put_object(ROOT, PARTY_SIGNATURE, ObjType::Map)?;
+        self.doc.put(&obj, PS_SIGNED, signed)?;
+        self.doc.put(&obj, PS_EVIDENCE, evidence.map(ScalarValue::from).unwrap_or(ScalarValue::Null))?;
+        self.doc.put(&obj, PS_REASON, reason)?;
+        self.doc.put(&obj, PS_AT, at)?;
+        Ok(())
+    }
+
+    /// A lock is accepted only when signed by an officer who presented for this inspection, over heads the
+    /// document has: the record cannot name someone who was not there, or a state that never existed.
+    pub fn check_lock(&self, lock: &LockRecord) -> Result<()> {
+        let view = self.read()?.inspection;
+        let presented = view
+            .presentations
+            .iter()
+            .filter(|p| p.certificate_number == lock.by)
+            .find_map(|p| crate::identity::Presentation::from_qr_text(&p.qr).ok())
+            .ok_or_else(|| Error::Invalid(format!("officer {} has not presented for this inspection", lock.by)))?;
+        if !crate::verify_lock(&view.id, lock, &presented.certificate().body().holder_key) {
+            return Err(Error::Invalid("the lock's signature does not verify with the officer's certificate".into()));
+        }
+        for head in &lock.heads {
+            let hash: ChangeHash =
+                head.parse().map_err(|_| Error::Invalid(format!("'{head}' is not a change hash")))?;
+            if self.doc.get_change_by_hash(&hash).is_none() {
+                return Err(Error::Invalid(format!(
+                    "the lock names change {head}, which this inspection does not have"
+                )));
             }
         }
         Ok(())
@@ -532,6 +665,42 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A map that documents from before it existed do not have: read as `None`.
+    fn optional_map<T>(
+        &mut self,
+        obj: &ObjId,
+        key: &str,
+        each: impl FnOnce(&mut Self, &ObjId) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match self.doc.get(obj, key)? {
+            None => Ok(None),
+            Some(_) => {
+                let id = self.object(obj, key, key)?;
+                Ok(Some(each(self, &id)?))
+            }
+        }
+    }
+
+    fn boolean(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<bool> {
+        match self.scalar(obj, key, path)? {
+            Some(ScalarValue::Boolean(b)) => Ok(b),
+            other => Err(Error::Malformed(format!("'{path}' is {other:?}, expected true or false"))),
+        }
+    }
+
+    /// A list of text values.
+    fn strings(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<Vec<String>> {
+        let list = self.object(obj, key, path)?;
+        (0..self.doc.length(&list))
+            .map(|i| match self.doc.get(&list, i)? {
+                Some((Value::Scalar(s), _)) => {
+                    s.as_str().map(str::to_owned).ok_or_else(|| Error::Malformed(format!("'{path}[{i}]' is not text")))
+                }
+                _ => Err(Error::Malformed(format!("'{path}[{i}]' is not text"))),
+            })
+            .collect()
+    }
+
     /// A list that documents from before it existed do not have: read as empty.
     fn optional_list<T>(
         &mut self,
@@ -584,4 +753,30 @@ fn display(value: &Value<'_>) -> String {
 
 fn rfc3339(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_else(|| ms.to_string())
+}
+
+/// A top-level list created on first use, for documents from before it existed.
+fn ensure_list(doc: &mut AutoCommit, key: &str) -> Result<ObjId> {
+    match doc.get(ROOT, key)? {
+        Some((Value::Object(ObjType::List), id)) => Ok(id),
+        None => Ok(doc.put_object(ROOT, key, ObjType::List)?),
+        Some(_) => Err(Error::Malformed(format!("'{key}' is not a list"))),
+    }
+}
+
+/// The top-level fields of two materialised inspections that differ: (before, after).
+fn changed_fields(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> (serde_json::Map<String, serde_json::Value>, serde_json::Map<String, serde_json::Value>) {
+    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (key, value) in a {
+            if key != "amendments" && b.get(key) != Some(value) {
+                old.insert(key.clone(), b.get(key).cloned().unwrap_or_default());
+                new.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    (old, new)
 }

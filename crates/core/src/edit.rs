@@ -1,7 +1,9 @@
 //! The edits an officer makes to an inspection. Each becomes one automerge change whose message names it,
 //! so the history reads as a list of these.
 
-use crate::{CheckResult, Evidence, Kind, LegalBasis, Location, OfficerRef, Party, PresentationRecord, Status};
+use crate::{
+    CheckResult, Evidence, Kind, LegalBasis, Location, LockRecord, OfficerRef, Party, PresentationRecord, Status,
+};
 use chrono::{DateTime, Utc};
 
 /// One edit to an inspection document.
@@ -42,6 +44,28 @@ pub enum Edit {
     },
     /// An officer presented their certificate (CERT-3); the caller has verified the presentation.
     AddPresentation(PresentationRecord),
+    /// Lock the inspection with the locking officer's signature over its heads (REC-4). Refused unless the
+    /// signature verifies with the certificate of that officer's presentation in this inspection.
+    Lock(LockRecord),
+    /// A change after lock (REC-4): the inner edit, why, and who; the text before stays readable.
+    Amend {
+        edit: Box<Edit>,
+        reason: String,
+        by: String,
+    },
+    /// The party signed on the tablet; the signature image is the evidence with this SHA-256 (REC-5).
+    PartySigned {
+        evidence: String,
+    },
+    /// The party refused to sign, for the reason stated (REC-5).
+    SignatureRefused {
+        reason: String,
+    },
+    /// An attempt to interfere with the enforcement (REC-6).
+    RecordInterference {
+        description: String,
+        recorded_by: String,
+    },
     /// Record an evidence file (REC-2): its hash and signed metadata, never its bytes. Adding a hash the
     /// inspection already lists changes nothing.
     AddEvidence(Box<Evidence>),
@@ -67,6 +91,11 @@ impl Edit {
             Edit::SetEndedAt(_) => "set ended at",
             Edit::SetScope { .. } => "set scope",
             Edit::AddPresentation(_) => "present certificate",
+            Edit::Lock(_) => "lock",
+            Edit::Amend { .. } => "amend",
+            Edit::PartySigned { .. } => "party signed",
+            Edit::SignatureRefused { .. } => "party refused to sign",
+            Edit::RecordInterference { .. } => "record interference",
             Edit::AddEvidence(_) => "add evidence",
         }
     }

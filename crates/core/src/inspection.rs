@@ -110,6 +110,56 @@ pub struct PresentationRecord {
     pub qr: String,
 }
 
+/// The lock (锁定): the locking officer's signature over the document's heads at that moment, so anyone can
+/// check what exactly was locked and by whom.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LockRecord {
+    /// Certificate number of the officer who locked.
+    pub by: String,
+    pub at: String,
+    /// The heads signed (hex change hashes, sorted).
+    pub heads: Vec<String>,
+    /// Ed25519 signature (hex) by the officer's certified key over [`lock_message`](crate::lock_message).
+    pub signature: String,
+}
+
+/// A change after lock (更正): what changed, the text before and after, why, and who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Amendment {
+    /// The edit, e.g. `set result`.
+    pub what: String,
+    /// The changed fields before and after, as JSON objects of those fields.
+    pub before: String,
+    pub after: String,
+    pub reason: String,
+    /// Certificate number of the amending officer.
+    pub by: String,
+    pub at: String,
+}
+
+/// The party's signature on the tablet, or the refusal to sign (REC-5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PartySignature {
+    pub signed: bool,
+    /// SHA-256 of the signature image, kept as evidence, when signed.
+    pub evidence: Option<String>,
+    /// Why not, as stated, when refused.
+    pub reason: String,
+    pub at: String,
+}
+
+/// An attempt to interfere with the enforcement, recorded truthfully (REC-6, 000 art. 30).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Interference {
+    pub description: String,
+    pub recorded_by: String,
+    pub at: String,
+}
+
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -147,6 +197,10 @@ pub struct Inspection {
     pub result: String,
     pub status: Status,
     pub presentations: Vec<PresentationRecord>,
+    pub lock: Option<LockRecord>,
+    pub amendments: Vec<Amendment>,
+    pub party_signature: Option<PartySignature>,
+    pub interferences: Vec<Interference>,
 }
 
 /// A field that terminals set concurrently: every value is kept until someone edits the field again.

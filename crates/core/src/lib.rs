@@ -16,16 +16,22 @@ mod inspection;
 pub mod protocol;
 mod schema;
 pub mod sync;
+mod timeline;
+pub mod trail;
+mod trail_record;
 
 pub use document::InspectionDoc;
 pub use edit::Edit;
 pub use error::Error;
 pub use evidence::{Evidence, MediaKind};
+pub use inspection::{Amendment, Interference, LockRecord, PartySignature};
 pub use inspection::{
     CheckResult, ChecklistItem, Conflict, Inspection, InspectionSummary, InspectionView, Kind, LegalBasis, Location,
     NewInspection, OfficerRef, Party, PresentationRecord, Status,
 };
 pub use schema::SCHEMA_VERSION;
+pub use timeline::TimelineEntry;
+pub use trail_record::{lock_message, verify_lock};
 
 /// Re-exported so that callers name the same automerge types as core without a version of their own.
 pub use automerge;

@@ -51,6 +51,10 @@ pub struct SyncResponse {
     /// The newest signed revocation list, when it is newer than the terminal's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocations: Option<ByteBuf>,
+    /// The server's receipt for the changes it accepted in this request: its signed tree head and their
+    /// inclusion proofs (SYNC-5, docs/trail.md). Absent when the request brought no new change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<crate::trail::Receipt>,
 }
 
 /// The body of every error response, and the shape of errors crossing into the app.
@@ -135,7 +139,7 @@ mod tests {
         newer.v = 2;
         let err = decode::<SyncRequest>(&encode(&newer)).unwrap_err();
         assert_eq!(err, DecodeError::UnsupportedVersion { found: 2, supported: 1 });
-        let reply = SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None };
+        let reply = SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None, receipt: None };
         let err = decode::<SyncRequest>(&encode(&reply)).unwrap_err();
         assert!(matches!(&err, DecodeError::Shape(m) if m.contains("terminal")), "{err}");
         let bytes = encode(&request());

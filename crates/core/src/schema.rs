@@ -53,6 +53,30 @@ pub(crate) const PR_NAME: &str = "name";
 pub(crate) const PR_AT: &str = "presented_at";
 pub(crate) const PR_QR: &str = "qr";
 
+// The trail (REC-3 to REC-6): the lock signed over the heads, amendments after it, the party's signature or
+// refusal, recorded interference. Documents from before these keys read them as absent or empty.
+pub(crate) const LOCK: &str = "lock";
+pub(crate) const LOCK_BY: &str = "by";
+pub(crate) const LOCK_AT: &str = "at";
+pub(crate) const LOCK_HEADS: &str = "heads";
+pub(crate) const LOCK_SIGNATURE: &str = "signature";
+pub(crate) const AMENDMENTS: &str = "amendments";
+pub(crate) const AM_WHAT: &str = "what";
+pub(crate) const AM_BEFORE: &str = "before";
+pub(crate) const AM_AFTER: &str = "after";
+pub(crate) const AM_REASON: &str = "reason";
+pub(crate) const AM_BY: &str = "by";
+pub(crate) const AM_AT: &str = "at";
+pub(crate) const PARTY_SIGNATURE: &str = "party_signature";
+pub(crate) const PS_SIGNED: &str = "signed";
+pub(crate) const PS_EVIDENCE: &str = "evidence";
+pub(crate) const PS_REASON: &str = "reason";
+pub(crate) const PS_AT: &str = "at";
+pub(crate) const INTERFERENCES: &str = "interferences";
+pub(crate) const IF_DESCRIPTION: &str = "description";
+pub(crate) const IF_BY: &str = "recorded_by";
+pub(crate) const IF_AT: &str = "at";
+
 // Evidence (REC-2): a list of maps, one per file, keyed by the file's SHA-256. Documents created before the
 // list existed gain it with their first evidence item.
 pub(crate) const EVIDENCE: &str = "evidence";

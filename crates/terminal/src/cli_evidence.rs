@@ -117,7 +117,7 @@ pub async fn run(terminal: &Terminal, cmd: EvidenceCommand) -> anyhow::Result<()
     Ok(())
 }
 
-/// `verify`: exits with status 1 when any file is missing or changed.
+/// `verify`: exits with status 1 when any file is missing or changed, or any receipt does not verify.
 pub fn verify(terminal: &Terminal) -> anyhow::Result<()> {
     let report = terminal.verify_evidence()?;
     for sha in &report.missing {
@@ -132,7 +132,18 @@ pub fn verify(terminal: &Terminal) -> anyhow::Result<()> {
         report.missing.len(),
         report.changed.len()
     );
-    if !report.is_clean() {
+    // SYNC-5, TRAIL-1: every kept receipt still verifies and names changes this terminal holds.
+    let receipts = terminal.verify_receipts()?;
+    for problem in &receipts.problems {
+        println!("receipt  {problem}");
+    }
+    println!(
+        "{} receipt(s) checked covering {} delivered change(s): {} problem(s)",
+        receipts.receipts,
+        receipts.changes,
+        receipts.problems.len()
+    );
+    if !report.is_clean() || !receipts.is_clean() {
         std::process::exit(1);
     }
     Ok(())

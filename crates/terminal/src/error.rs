@@ -45,6 +45,8 @@ pub enum Error {
     WrongPin { failures: u32, locked_for: i64 },
     #[error("too many wrong PINs: locked for another {seconds} s")]
     PinLocked { until: i64, seconds: i64 },
+    #[error("the server's receipt does not verify: {0}")]
+    Receipt(String),
     #[error("the certificate is not valid ({0}): {1}")]
     CertificateNotValid(String, String),
 }
@@ -74,6 +76,7 @@ impl Error {
             Error::EvidenceNotFound(_) => "evidence_not_found",
             Error::UploadHashMismatch { .. } => "upload_hash_mismatch",
             Error::DeviceKey(_) => "device_key",
+            Error::Receipt(_) => "receipt_invalid",
         }
     }
 }

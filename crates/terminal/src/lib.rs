@@ -6,17 +6,24 @@
 //! there is one.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod device_key;
 mod error;
 pub mod evidence;
+pub mod history;
 mod http;
 pub mod officers;
+pub mod receipts;
+mod status;
 mod store;
 mod sync;
+mod trail;
 
 pub use error::{Error, Result};
 pub use evidence::{Capture, UploadOptions, UploadOutcome, VerifyReport};
 pub use officers::{OfficerSummary, UnlockedOfficer};
+pub use receipts::{ReceiptReport, StoredReceipt};
+pub use status::TerminalStatus;
 pub use sync::SyncReport;
 
 use automerge::ActorId;

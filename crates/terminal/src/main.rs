@@ -31,6 +31,14 @@ enum Command {
     /// Officers enrolled on this terminal.
     #[command(subcommand)]
     Officer(cli_officer::OfficerCommand),
+    /// Verify a case bundle offline, on any machine: no data directory or server needed.
+    VerifyBundle {
+        file: PathBuf,
+        /// A trusted authority's public key (hex), as the authority publishes it; repeatable. Without, the
+        /// bundle's own are used and their key ids printed for comparison.
+        #[arg(long = "trust")]
+        trust: Vec<String>,
+    },
     /// Verify a certificate (FT1:) or presentation (FTP1:) QR text offline.
     VerifyQr {
         text: String,
@@ -52,7 +60,8 @@ enum Command {
     /// Work with evidence files: photos, audio, video.
     #[command(subcommand)]
     Evidence(cli_evidence::EvidenceCommand),
-    /// Re-hash every local evidence file; list missing or changed ones and exit non-zero if there are any.
+    /// Re-hash every local evidence file and re-check every kept sync receipt; list problems and exit
+    /// non-zero if there are any.
     Verify,
 }
 
@@ -88,8 +97,62 @@ enum InspectionCommand {
         #[arg(long)]
         qr: bool,
     },
-    /// Lock the inspection: needs two certified officers' presentations.
-    Lock { id: String },
+    /// Lock the inspection: needs two certified officers' presentations; the locking officer signs its state.
+    Lock {
+        id: String,
+        #[arg(long)]
+        officer: String,
+        #[arg(long, env = "FIELDTRAIL_PIN")]
+        pin: String,
+    },
+    /// Change a locked inspection, with a reason; the earlier text stays readable.
+    Amend {
+        id: String,
+        #[arg(long)]
+        officer: String,
+        #[arg(long, env = "FIELDTRAIL_PIN")]
+        pin: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        findings: Option<String>,
+        #[arg(long)]
+        result: Option<String>,
+    },
+    /// Export the inspection as a case bundle that verifies offline.
+    Export {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replay the inspection step by step.
+    Timeline {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The party signed: the signature image (PNG or JPEG) is kept as evidence.
+    Sign {
+        id: String,
+        #[arg(long)]
+        image: std::path::PathBuf,
+    },
+    /// The party refused to sign; record what they said.
+    RefuseSignature {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record an attempt to interfere with the enforcement.
+    Interference {
+        id: String,
+        #[arg(long)]
+        officer: String,
+        #[arg(long, env = "FIELDTRAIL_PIN")]
+        pin: String,
+        #[arg(long)]
+        description: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +231,16 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::VerifyBundle { file, trust } = &cli.command {
+        let keys = trust
+            .iter()
+            .map(|k| hex::decode(k.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .context("--trust takes hex keys")?;
+        let report = fieldtrail_terminal::bundle::verify_bundle(file, &keys)?;
+        print!("{}", report.render());
+        std::process::exit(if report.is_clean() { 0 } else { 1 });
+    }
     let terminal = Terminal::open(&cli.data).with_context(|| format!("opening terminal in {}", cli.data.display()))?;
     match cli.command {
         Command::Device => {
@@ -175,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
             println!("public key  {}", terminal.device_public_key()?);
         }
         Command::Officer(cmd) => cli_officer::officer(&terminal, cmd)?,
+        Command::VerifyBundle { .. } => unreachable!("handled before the terminal is opened"),
         Command::VerifyQr { text, inspection } => {
             let v = terminal.verify_qr(&text, inspection.as_deref())?;
             cli_officer::print_verification(&v);
@@ -196,7 +270,23 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Inspection(cmd) => inspection(&terminal, cmd)?,
         Command::Evidence(cmd) => cli_evidence::run(&terminal, cmd).await?,
-        Command::Verify => cli_evidence::verify(&terminal)?,
+        Command::Verify => {
+            // TRAIL-1: the hash-linked change log, the inspections against it, and every lock's signature.
+            let history = terminal.verify_history()?;
+            for problem in &history.problems {
+                println!("history  {problem}");
+            }
+            println!(
+                "{} change(s) in the hash-linked log, {} inspection(s) checked: {} problem(s)",
+                history.rows,
+                history.documents,
+                history.problems.len()
+            );
+            cli_evidence::verify(&terminal)?;
+            if !history.is_clean() {
+                std::process::exit(1);
+            }
+        }
     }
     Ok(())
 }
@@ -238,9 +328,51 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
             terminal.edit(&args.id, &edits)?;
         }
         InspectionCommand::Present { id, officer, pin, qr } => cli_officer::present(terminal, &id, &officer, &pin, qr)?,
-        InspectionCommand::Lock { id } => {
-            terminal.lock(&id)?;
+        InspectionCommand::Lock { id, officer, pin } => {
+            terminal.lock(&id, &terminal.unlock(&officer, &pin)?)?;
             println!("inspection {id} locked");
+        }
+        InspectionCommand::Amend { id, officer, pin, reason, findings, result } => {
+            let officer = terminal.unlock(&officer, &pin)?;
+            let edit = match (findings, result) {
+                (Some(text), None) => Edit::SetFindings(text),
+                (None, Some(text)) => Edit::SetResult(text),
+                _ => anyhow::bail!("amend one field at a time: --findings or --result"),
+            };
+            terminal.amend(&id, edit, &reason, &officer)?;
+            println!("inspection {id} amended");
+        }
+        InspectionCommand::Export { id, out } => {
+            let manifest = terminal.export_bundle(&id, &out)?;
+            println!("wrote {} with {} evidence file(s)", out.display(), manifest.evidence.len());
+        }
+        InspectionCommand::Timeline { id, json } => {
+            let timeline = terminal.timeline(&id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&timeline)?);
+            } else {
+                for (n, step) in timeline.iter().enumerate() {
+                    println!(
+                        "{:>3}  {}  {}  {}  [{}]",
+                        n + 1,
+                        step.device_time,
+                        step.what,
+                        step.actor,
+                        &step.hash[..12]
+                    );
+                    for change in &step.changes {
+                        println!("       {change}");
+                    }
+                }
+            }
+        }
+        InspectionCommand::Sign { id, image } => {
+            let bytes = std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
+            println!("{}", terminal.party_signed(&id, &bytes, None)?);
+        }
+        InspectionCommand::RefuseSignature { id, reason } => terminal.signature_refused(&id, &reason)?,
+        InspectionCommand::Interference { id, officer, pin, description } => {
+            terminal.record_interference(&id, &description, &terminal.unlock(&officer, &pin)?)?;
         }
         InspectionCommand::Heads { id } => {
             let mut doc = terminal.document(&id)?;

@@ -9,7 +9,7 @@ use fieldtrail_core::identity::{
     Sealed, TrustList, Verdict, Verification, check_can_lock, check_scope, open_sealed, seal, verify_certificate,
     verify_presentation,
 };
-use fieldtrail_core::{Edit, PresentationRecord, Status};
+use fieldtrail_core::{Edit, LockRecord, PresentationRecord};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -307,8 +307,9 @@ impl Terminal {
     }
 
     /// Locks an inspection once at least two certified officers have presented for it, each proven by their
-    /// own signature (CERT-4). Names typed into the record do not count.
-    pub fn lock(&self, inspection_id: &str) -> Result<()> {
+    /// own signature (CERT-4; names typed into the record do not count). The locking officer, one of those who
+    /// presented, signs the document's heads (REC-4): what was locked, and by whom, can be checked by anyone.
+    pub fn lock(&self, inspection_id: &str, officer: &UnlockedOfficer) -> Result<()> {
         self.write(|c| {
             let (trust, revocations) = (trust_list(c)?, revocation_list(c)?);
             let mut doc =
@@ -331,7 +332,13 @@ impl Terminal {
                 .collect();
             check_can_lock(&checks.iter().map(|v| OfficerCheck { verification: v }).collect::<Vec<_>>())?;
             let before = doc.heads();
-            doc.apply(&Edit::SetStatus(Status::Locked), chrono::Utc::now())?;
+            let mut heads: Vec<String> = before.iter().map(|h| h.to_string()).collect();
+            heads.sort();
+            let signature = hex::encode(officer.sign(&fieldtrail_core::lock_message(inspection_id, &heads)));
+            let now = chrono::Utc::now();
+            let record =
+                LockRecord { by: officer.certificate.body().number.clone(), at: now.to_rfc3339(), heads, signature };
+            doc.apply(&Edit::Lock(record), now)?;
             store::update(c, inspection_id, &mut doc, &before)
         })
     }

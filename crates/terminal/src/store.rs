@@ -16,6 +16,8 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/terminal/0001_init.sql")),
         M::up(include_str!("../../../migrations/terminal/0002_evidence.sql")),
         M::up(include_str!("../../../migrations/terminal/0003_identity.sql")),
+        M::up(include_str!("../../../migrations/terminal/0004_receipts.sql")),
+        M::up(include_str!("../../../migrations/terminal/0005_change_log.sql")),
     ])
 }
 
@@ -27,6 +29,7 @@ pub fn open(dir: &Path) -> Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     migrations().to_latest(&mut conn)?;
+    crate::history::backfill(&conn)?;
     Ok(conn)
 }
 
@@ -76,7 +79,7 @@ pub fn insert(conn: &Connection, id: &str, doc: &mut InspectionDoc) -> Result<()
         "INSERT INTO documents (id, saved, heads, summary, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![id, doc.save(), encode_heads(&doc.heads()), summary, at],
     )?;
-    Ok(())
+    crate::history::append(conn, id, doc.automerge(), &[])
 }
 
 /// Records what changed in `doc` since `before`, as one appended chunk.
@@ -88,6 +91,7 @@ pub fn update(conn: &Connection, id: &str, doc: &mut InspectionDoc, before: &[Ch
     let at = now();
     let chunk = doc.automerge().save_after(before);
     conn.execute("INSERT INTO document_chunks (doc_id, bytes) VALUES (?1, ?2)", params![id, chunk])?;
+    crate::history::append(conn, id, doc.automerge(), before)?;
     let summary = summary_json(doc, &at)?;
     conn.execute(
         "UPDATE documents SET heads = ?2, summary = ?3, updated_at = ?4 WHERE id = ?1",

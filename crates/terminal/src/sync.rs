@@ -1,7 +1,7 @@
 //! The sync client: batches of automerge sync messages to `POST /v1/sync` until both sides have nothing to say.
 
 use crate::error::{Error, Result};
-use crate::{Terminal, officers, store};
+use crate::{Terminal, officers, receipts, store};
 use automerge::AutoCommit;
 use automerge::sync::{Message, State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
@@ -91,6 +91,10 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
             {
                 officers::accept_revocation_list(c, list)?;
                 revocation_version = officers::revocation_version(c)?;
+            }
+            // SYNC-5: the server's receipt for what this request delivered, checked and kept.
+            if let Some(receipt) = &resp.receipt {
+                receipts::accept(c, server, receipt)?;
             }
             store::set_cursor(c, server, resp.cursor)
         })?;

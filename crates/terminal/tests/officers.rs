@@ -181,9 +181,9 @@ fn cert_4_two_officers_present_then_lock() {
     assert_eq!(v.verdict, Verdict::Valid, "{}", v.detail);
     assert_eq!(t.verify_qr(&shown.to_qr_text(), Some(&outside)).unwrap().verdict, Verdict::WrongInspection);
     t.present(&id, &zhang).unwrap();
-    assert_eq!(t.lock(&id).unwrap_err().code(), "not_enough_officers", "the same officer twice is one officer");
+    assert_eq!(t.lock(&id, &zhang).unwrap_err().code(), "not_enough_officers", "the same officer twice is one officer");
     t.present(&id, &li).unwrap();
-    t.lock(&id).unwrap();
+    t.lock(&id, &li).unwrap();
 
     let view = t.show(&id).unwrap().inspection;
     assert_eq!(view.status, Status::Locked);
@@ -219,4 +219,325 @@ fn rec_2_evidence_is_signed_by_the_capturing_officer() {
     assert!(moved.verify_signatures(Some(key)).is_err(), "a changed place breaks both signatures");
     let unsigned = t.add_evidence(&id, b"RIFF....WAVEfmt ".as_slice(), &Default::default());
     assert!(unsigned.is_err() || unsigned.unwrap().verify_signatures(Some(key)).is_err());
+}
+
+/// Two officers present, one locks; returns (terminal dir, terminal, inspection id, 张三, 李四).
+fn locked_case(
+    a: &Authority,
+) -> (TempDir, Terminal, String, fieldtrail_terminal::UnlockedOfficer, fieldtrail_terminal::UnlockedOfficer) {
+    let dir = TempDir::new().unwrap();
+    let t = Terminal::open(dir.path()).unwrap();
+    let (p1, c1) = a.issue("15080001", "张三");
+    let (p2, c2) = a.issue("15080002", "李四");
+    t.enrol(&p1, &c1, PIN).unwrap();
+    t.enrol(&p2, &c2, "739251").unwrap();
+    let zhang = t.unlock("15080001", PIN).unwrap();
+    let li = t.unlock("15080002", "739251").unwrap();
+    let id = inspection(&t, "食品安全", "150802");
+    t.edit(&id, &[Edit::SetResult("合格".into()), Edit::SetFindings("货架整洁。".into())]).unwrap();
+    t.present(&id, &zhang).unwrap();
+    t.present(&id, &li).unwrap();
+    t.lock(&id, &zhang).unwrap();
+    (dir, t, id, zhang, li)
+}
+
+/// REC-4: the lock is the locking officer's signature over the document's heads; a lock naming someone else,
+/// or signed by another key, is refused; after lock only amendments with a reason go in, and the earlier text
+/// stays readable.
+#[test]
+fn rec_4_lock_is_signed_and_changes_after_it_are_amendments() {
+    let a = authority();
+    let (_dir, t, id, zhang, li) = locked_case(&a);
+    let view = t.show(&id).unwrap().inspection;
+    let lock = view.lock.clone().unwrap();
+    assert_eq!(lock.by, "15080001");
+    assert!(fieldtrail_core::verify_lock(&id, &lock, &zhang.certificate().body().holder_key));
+    assert!(!fieldtrail_core::verify_lock(&id, &lock, &li.certificate().body().holder_key));
+    assert!(!fieldtrail_core::verify_lock("another-case", &lock, &zhang.certificate().body().holder_key));
+
+    assert_eq!(t.edit(&id, &[Edit::SetResult("不合格".into())]).unwrap_err().code(), "locked");
+    assert_eq!(t.amend(&id, Edit::SetResult("责令改正".into()), " ", &li).unwrap_err().code(), "invalid_input");
+    t.amend(&id, Edit::SetResult("责令改正".into()), "复核发现冷柜温度超标", &li).unwrap();
+    let view = t.show(&id).unwrap().inspection;
+    assert_eq!(view.result, "责令改正");
+    let amendment = &view.amendments[0];
+    assert_eq!((amendment.what.as_str(), amendment.by.as_str()), ("set result", "15080002"));
+    assert!(amendment.before.contains("合格") && amendment.after.contains("责令改正"), "{amendment:?}");
+    assert_eq!(amendment.reason, "复核发现冷柜温度超标");
+    assert!(
+        t.amend(&id, Edit::SetResult("责令改正".into()), "再次", &li).is_err(),
+        "an amendment that changes nothing"
+    );
+
+    // A second terminal's inspection that is not locked takes no amendments.
+    let open = inspection(&t, "食品安全", "150802");
+    assert!(t.amend(&open, Edit::SetResult("x".into()), "理由", &li).is_err());
+}
+
+#[test]
+fn rec_4_forged_locks_are_refused() {
+    let a = authority();
+    let dir = TempDir::new().unwrap();
+    let t = Terminal::open(dir.path()).unwrap();
+    let (p1, c1) = a.issue("15080001", "张三");
+    let (p2, c2) = a.issue("15080002", "李四");
+    let (p3, c3) = a.issue("15080003", "王五");
+    t.enrol(&p1, &c1, PIN).unwrap();
+    t.enrol(&p2, &c2, "739251").unwrap();
+    t.enrol(&p3, &c3, "615083").unwrap();
+    let zhang = t.unlock("15080001", PIN).unwrap();
+    let li = t.unlock("15080002", "739251").unwrap();
+    let wang = t.unlock("15080003", "615083").unwrap();
+    let id = inspection(&t, "食品安全", "150802");
+    t.present(&id, &zhang).unwrap();
+    t.present(&id, &li).unwrap();
+    assert!(t.lock(&id, &wang).is_err(), "an officer who did not present cannot lock");
+    let mut heads: Vec<String> = t.document(&id).unwrap().heads().iter().map(|h| h.to_string()).collect();
+    heads.sort();
+    // Claims to be 李四's lock, but carries someone else's signature bytes.
+    let forged = fieldtrail_core::LockRecord {
+        by: "15080002".into(),
+        at: "2026-11-21T10:00:00Z".into(),
+        heads,
+        signature: "00".repeat(64),
+    };
+    assert_eq!(t.edit(&id, &[Edit::Lock(forged)]).unwrap_err().code(), "invalid_input");
+    assert_ne!(t.show(&id).unwrap().inspection.status, Status::Locked);
+}
+
+/// REC-5, REC-6: the party's signature is an image kept as evidence; a refusal is recorded with what was said;
+/// interference is recorded truthfully.
+#[test]
+fn rec_5_party_signature_refusal_and_interference() {
+    let a = authority();
+    let dir = TempDir::new().unwrap();
+    let t = Terminal::open(dir.path()).unwrap();
+    let (p1, c1) = a.issue("15080001", "张三");
+    t.enrol(&p1, &c1, PIN).unwrap();
+    let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
+    let id = inspection(&t, "食品安全", "150802");
+    let sha = t.party_signed(&id, &photo(), Some(zhang.clone())).unwrap();
+    let view = t.show(&id).unwrap().inspection;
+    let signature = view.party_signature.unwrap();
+    assert!(signature.signed);
+    assert_eq!(signature.evidence.as_deref(), Some(sha.as_str()));
+    assert!(t.list_evidence(&id).unwrap().iter().any(|e| e.sha256 == sha), "the image is evidence");
+    assert!(t.party_signed(&id, b"not an image", None).is_err());
+
+    let other = inspection(&t, "食品安全", "150802");
+    assert!(t.signature_refused(&other, "").is_err(), "a refusal records what was said");
+    t.signature_refused(&other, "当事人称需咨询律师，拒绝签字").unwrap();
+    let refused = t.show(&other).unwrap().inspection.party_signature.unwrap();
+    assert!(!refused.signed && refused.reason.contains("律师"));
+
+    t.record_interference(&other, "某领导来电要求从轻处理", &zhang).unwrap();
+    let interference = &t.show(&other).unwrap().inspection.interferences[0];
+    assert_eq!(
+        (interference.recorded_by.as_str(), interference.description.as_str()),
+        ("15080001", "某领导来电要求从轻处理")
+    );
+}
+
+/// REC-3: the timeline replays every step: who (which device), when (its clock), what, and what it changed.
+#[test]
+fn rec_3_timeline_replays_the_case() {
+    let a = authority();
+    let (_dir, t, id, _zhang, li) = locked_case(&a);
+    t.amend(&id, Edit::SetResult("责令改正".into()), "复核", &li).unwrap();
+    let timeline = t.timeline(&id).unwrap();
+    let what: Vec<&str> = timeline.iter().map(|s| s.what.as_str()).collect();
+    assert_eq!(what[0], "create inspection");
+    for step in ["set scope", "present certificate", "lock", "amend"] {
+        assert!(what.contains(&step), "{step} missing from {what:?}");
+    }
+    assert_eq!(what.iter().filter(|w| **w == "present certificate").count(), 2);
+    assert!(timeline.iter().all(|s| s.actor == t.device_id()), "every step is this device's");
+    let amend = timeline.iter().find(|s| s.what == "amend").unwrap();
+    assert!(amend.changes.iter().any(|c| c.contains("result = \"责令改正\"")), "{:?}", amend.changes);
+    let findings = timeline.iter().find(|s| s.changes.iter().any(|c| c.contains("货架整洁"))).unwrap();
+    assert!(findings.changes.iter().any(|c| c.starts_with("findings")), "{:?}", findings.changes);
+}
+
+/// A copy of a terminal's data directory, tampered with by `sql` run straight on its database.
+fn tampered(dir: &std::path::Path, tamper: impl FnOnce(&rusqlite::Connection)) -> (TempDir, Vec<String>) {
+    let copy = TempDir::new().unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name())).unwrap();
+        }
+    }
+    tamper(&rusqlite::Connection::open(copy.path().join("terminal.db")).unwrap());
+    let problems = Terminal::open(copy.path()).unwrap().verify_history().unwrap().problems;
+    (copy, problems)
+}
+
+/// Rewrites the lock's signature with automerge directly, as someone with the database could.
+fn swap_lock_signature(c: &rusqlite::Connection, id: &str, also_log_it: bool) {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT, ReadDoc};
+    let saved: Vec<u8> = c.query_row("SELECT saved FROM documents WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let mut doc = AutoCommit::load(&saved).unwrap();
+    let mut stmt = c.prepare("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY id").unwrap();
+    for chunk in stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
+        doc.load_incremental(&chunk.unwrap()).unwrap();
+    }
+    let before = doc.get_heads();
+    let (_, lock) = doc.get(ROOT, "lock").unwrap().unwrap();
+    doc.put(&lock, "signature", "ab".repeat(64)).unwrap();
+    doc.commit();
+    c.execute(
+        "INSERT INTO document_chunks (doc_id, bytes) VALUES (?1, ?2)",
+        rusqlite::params![id, doc.save_after(&before)],
+    )
+    .unwrap();
+    if also_log_it {
+        let (seq, previous): (i64, Vec<u8>) = c
+            .query_row("SELECT seq, link FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        for change in doc.get_changes(&before) {
+            let link = fieldtrail_terminal::history::link(&previous, seq + 1, id, &change.hash().0, change.raw_bytes());
+            c.execute(
+                "INSERT INTO change_log (seq, doc_id, hash, bytes, link) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![seq + 1, id, change.hash().0.as_slice(), change.raw_bytes(), link],
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// TRAIL-1 on the terminal: an honest history verifies clean; a change-log row edited, deleted or moved, a
+/// change slipped into a document behind the log, and a swapped lock signature are each found and named.
+#[test]
+fn trail_1_tampering_with_the_terminal_database_is_named() {
+    let a = authority();
+    let (dir, t, id, _zhang, li) = locked_case(&a);
+    t.amend(&id, Edit::SetResult("责令改正".into()), "复核", &li).unwrap();
+    let honest = t.verify_history().unwrap();
+    assert!(honest.is_clean(), "{:?}", honest.problems);
+    assert!(honest.rows >= 7 && honest.documents == 1, "{honest:?}");
+    drop(t);
+
+    let (_c, problems) = tampered(dir.path(), |c| {
+        c.execute("UPDATE change_log SET bytes = CAST(bytes || x'00' AS BLOB) WHERE seq = 3", []).unwrap();
+    });
+    assert!(problems.iter().any(|p| p.contains("row 3 was edited")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("row 3: its bytes do not hash")), "{problems:?}");
+
+    let (_c, problems) = tampered(dir.path(), |c| {
+        c.execute("DELETE FROM change_log WHERE seq = 2", []).unwrap();
+    });
+    assert!(problems.iter().any(|p| p.contains("rows 2 to 2 are missing")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("never recorded")), "{problems:?}");
+
+    let (_c, problems) = tampered(dir.path(), |c| {
+        c.execute_batch(
+            "UPDATE change_log SET seq = -2 WHERE seq = 2; UPDATE change_log SET seq = 2 WHERE seq = 3;
+             UPDATE change_log SET seq = 3 WHERE seq = -2;",
+        )
+        .unwrap();
+    });
+    assert!(problems.iter().any(|p| p.contains("row 2 was edited or moved")), "{problems:?}");
+
+    // A lock signature swapped behind the log's back: both the unlogged change and the bad lock are named.
+    let (_c, problems) = tampered(dir.path(), |c| swap_lock_signature(c, &id, false));
+    assert!(problems.iter().any(|p| p.contains("never recorded")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("lock's signature does not hold")), "{problems:?}");
+    // ...and by someone who also forged the log's chain: the lock's signature still gives it away.
+    let (_c, problems) = tampered(dir.path(), |c| swap_lock_signature(c, &id, true));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("lock's signature does not hold"), "{problems:?}");
+}
+
+/// Rewrites a bundle, changing its entries with `change` (name, bytes) -> Some(new bytes) or None to drop.
+fn rewrite_bundle(from: &std::path::Path, to: &std::path::Path, change: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>) {
+    use std::io::Read;
+    let mut archive = tar::Archive::new(std::fs::File::open(from).unwrap());
+    let mut out = tar::Builder::new(std::fs::File::create(to).unwrap());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if let Some(bytes) = change(&name, bytes) {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o444);
+            header.set_cksum();
+            out.append_data(&mut header, &name, bytes.as_slice()).unwrap();
+        }
+    }
+    out.finish().unwrap();
+}
+
+/// TRAIL-3: a case exported as one file verifies on a machine that has never seen the server or the terminal,
+/// with a readable report; a changed or missing evidence file and an untrusted authority are named.
+#[test]
+fn trail_3_case_bundle_verifies_offline() {
+    use fieldtrail_server::store::Store;
+    let a = authority();
+    let dir = TempDir::new().unwrap();
+    let t = Terminal::open(dir.path()).unwrap();
+    let (p1, c1) = a.issue("15080001", "张三");
+    let (p2, c2) = a.issue("15080002", "李四");
+    t.enrol(&p1, &c1, PIN).unwrap();
+    t.enrol(&p2, &c2, "739251").unwrap();
+    let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
+    let li = t.unlock("15080002", "739251").unwrap();
+    let id = inspection(&t, "食品安全", "150802");
+    t.present(&id, &zhang).unwrap();
+    t.present(&id, &li).unwrap();
+    let capture = fieldtrail_terminal::Capture { signer: Some(zhang.clone()), ..Default::default() };
+    let photo_sha = t.add_evidence(&id, photo().as_slice(), &capture).unwrap().sha256;
+    t.party_signed(&id, &photo()[..], Some(zhang.clone())).unwrap();
+    t.lock(&id, &zhang).unwrap();
+    t.amend(&id, Edit::SetResult("责令改正".into()), "复核", &li).unwrap();
+
+    let bundle = dir.path().join("case.ftbundle");
+    let manifest = t.export_bundle(&id, &bundle).unwrap();
+    assert_eq!(manifest.evidence.len(), 1, "the party's signature image is the same bytes as the photo here");
+    drop(t);
+    let elsewhere = TempDir::new().unwrap();
+    let copy = elsewhere.path().join("case.ftbundle");
+    std::fs::copy(&bundle, &copy).unwrap();
+
+    let report = fieldtrail_terminal::bundle::verify_bundle(&copy, &[]).unwrap();
+    assert!(report.is_clean(), "{}", report.render());
+    let text = report.render();
+    for expected in [
+        "hash-linked",
+        "张三 (15080001)",
+        "locked by 15080001",
+        "two certified officers",
+        "intact; signed by device and officer",
+        "party signed",
+        "reason: 复核",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
+    let (_, authority_key) = a.store.transact(|tx| tx.authority()).unwrap().unwrap();
+    assert!(fieldtrail_terminal::bundle::verify_bundle(&copy, &[authority_key]).unwrap().is_clean());
+    let stranger = fieldtrail_core::identity::public_key_of(
+        &ring::signature::Ed25519KeyPair::from_seed_unchecked(&[9; 32]).unwrap(),
+    );
+    let untrusted = fieldtrail_terminal::bundle::verify_bundle(&copy, &[stranger]).unwrap();
+    assert!(!untrusted.is_clean() && untrusted.render().contains("unknown_issuer"), "{}", untrusted.render());
+
+    let flipped = elsewhere.path().join("flipped.ftbundle");
+    rewrite_bundle(&copy, &flipped, |name, mut bytes| {
+        if name.starts_with("evidence/") {
+            bytes[100] ^= 1;
+        }
+        Some(bytes)
+    });
+    let report = fieldtrail_terminal::bundle::verify_bundle(&flipped, &[]).unwrap();
+    assert!(
+        report.render().contains(&format!("evidence {}", &photo_sha[..12])) && !report.is_clean(),
+        "{}",
+        report.render()
+    );
+    let dropped = elsewhere.path().join("dropped.ftbundle");
+    rewrite_bundle(&copy, &dropped, |name, bytes| (!name.starts_with("evidence/")).then_some(bytes));
+    let report = fieldtrail_terminal::bundle::verify_bundle(&dropped, &[]).unwrap();
+    assert!(report.render().contains("missing from the bundle"), "{}", report.render());
 }

@@ -1,10 +1,12 @@
-//! Inspections: list them, sync them with the server.
+//! Inspections: list, create, show, edit, lock.
 
-use fieldtrail_core::InspectionSummary;
-use fieldtrail_terminal::{SyncReport, Terminal};
+use fieldtrail_core::{Edit, InspectionSummary, InspectionView};
+use fieldtrail_terminal::Terminal;
 use tauri::State;
 
 use crate::AppError;
+use crate::state::Unlocked;
+use crate::views::{InspectionDraft, InspectionEdit};
 
 /// Every inspection in the local store.
 #[tauri::command]
@@ -13,9 +15,37 @@ pub fn list_inspections(terminal: State<'_, Terminal>) -> Result<Vec<InspectionS
     Ok(terminal.list_inspections()?)
 }
 
-/// Synchronises the local store with the sync server at `server`.
+/// Opens an inspection with its scope (category and region); returns its id.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub fn create_inspection(terminal: State<'_, Terminal>, draft: InspectionDraft) -> Result<String, AppError> {
+    let id = terminal.create_inspection(&draft.new_inspection())?;
+    terminal.edit(&id, &[draft.scope()])?;
+    Ok(id)
+}
+
+/// The inspection with its conflicts.
 #[tauri::command]
 #[tracing::instrument(skip(terminal), err)]
-pub async fn sync_now(terminal: State<'_, Terminal>, server: String) -> Result<SyncReport, AppError> {
-    Ok(terminal.sync(&server).await?)
+pub fn show_inspection(terminal: State<'_, Terminal>, id: String) -> Result<InspectionView, AppError> {
+    Ok(terminal.show(&id)?)
+}
+
+/// Applies the officer's edits, all or none.
+#[tauri::command]
+#[tracing::instrument(skip(terminal, edits), err)]
+pub fn edit_inspection(terminal: State<'_, Terminal>, id: String, edits: Vec<InspectionEdit>) -> Result<(), AppError> {
+    Ok(terminal.edit(&id, &edits.into_iter().map(Edit::from).collect::<Vec<_>>())?)
+}
+
+/// Officer `number` (unlocked) locks the inspection; needs two officers' presentations.
+#[tauri::command]
+#[tracing::instrument(skip(terminal, unlocked), err)]
+pub fn lock_inspection(
+    terminal: State<'_, Terminal>,
+    unlocked: State<'_, Unlocked>,
+    id: String,
+    number: String,
+) -> Result<(), AppError> {
+    Ok(terminal.lock(&id, &*unlocked.get(&number)?)?)
 }

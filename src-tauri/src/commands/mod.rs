@@ -1,4 +1,8 @@
 //! The app's Tauri commands, one module per area; each calls the terminal crate and nothing else.
 
+pub mod evidence;
 pub mod inspections;
+pub mod officers;
 pub mod settings;
+pub mod sync;
+pub mod trail;

@@ -2,8 +2,10 @@
 //! [`SqliteStore`]; a region's PostgreSQL store implements the same traits.
 
 pub mod identity;
+pub mod log;
 mod sqlite;
 mod sqlite_identity;
+mod sqlite_log;
 
 pub use sqlite::SqliteStore;
 
@@ -18,7 +20,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// What the sync logic needs inside a transaction.
-pub trait StoreTx: identity::IdentityTx {
+pub trait StoreTx: identity::IdentityTx + log::LogTx {
     fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
     /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;

@@ -14,6 +14,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/server/0001_documents.sql")),
         M::up(include_str!("../../../migrations/server/0002_uploads.sql")),
         M::up(include_str!("../../../migrations/server/0003_identity.sql")),
+        M::up(include_str!("../../../migrations/server/0004_log.sql")),
     ])
 }
 

@@ -1,16 +1,33 @@
-/** Inspections: typed wrappers over the app's Tauri commands (`src-tauri/src/commands/inspections.rs`). */
+/** Inspections: typed wrappers over `src-tauri/src/commands/inspections.rs`. Every call rejects with an `ErrorBody`. */
 import { invoke } from '@tauri-apps/api/core'
+import type { InspectionDraft } from './types/InspectionDraft'
+import type { InspectionEdit } from './types/InspectionEdit'
 import type { InspectionSummary } from './types/InspectionSummary'
-import type { SyncReport } from './types/SyncReport'
+import type { InspectionView } from './types/InspectionView'
 
-export type { InspectionSummary, SyncReport }
+export type { InspectionDraft, InspectionEdit, InspectionSummary, InspectionView }
 
-/** All inspections on this device, as stored locally. Rejects with an `ErrorBody`. */
+/** All inspections on this device, newest first. */
 export function listInspections(): Promise<InspectionSummary[]> {
   return invoke<InspectionSummary[]>('list_inspections')
 }
 
-/** Synchronises the local store with the sync server at `server`. Rejects with an `ErrorBody`. */
-export function syncNow(server: string): Promise<SyncReport> {
-  return invoke<SyncReport>('sync_now', { server })
+/** Opens an inspection; resolves to its id. */
+export function createInspection(draft: InspectionDraft): Promise<string> {
+  return invoke<string>('create_inspection', { draft })
+}
+
+/** The inspection with its conflicts. */
+export function showInspection(id: string): Promise<InspectionView> {
+  return invoke<InspectionView>('show_inspection', { id })
+}
+
+/** Applies `edits` to inspection `id`, all or none. */
+export function editInspection(id: string, edits: InspectionEdit[]): Promise<void> {
+  return invoke<void>('edit_inspection', { id, edits })
+}
+
+/** Officer `number` (unlocked) locks inspection `id`; two officers must have presented. */
+export function lockInspection(id: string, number: string): Promise<void> {
+  return invoke<void>('lock_inspection', { id, number })
 }

@@ -1,0 +1,291 @@
+//! The case bundle (TRAIL-3): one inspection as a single tar file, with its automerge document (the whole
+//! hash-linked history), its evidence files, the authorities and revocation list it was checked against, and
+//! a readable `manifest.json`. `verify_bundle` checks it on a machine that has never seen the server, streaming
+//! each evidence file through SHA-256, so a bundle with hours of video verifies in flat memory.
+
+use crate::error::{Error, Result};
+use crate::{Terminal, officers};
+use fieldtrail_core::InspectionDoc;
+use fieldtrail_core::identity::{
+    Authority, OfficerCheck, Presentation, RevocationList, TrustList, check_can_lock, key_id, verify_presentation,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+const VERSION: u32 = 1;
+
+/// `manifest.json`: what the bundle holds, for people and for the verifier.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub v: u32,
+    pub inspection_id: String,
+    pub exported_at: String,
+    pub exported_by_device: String,
+    pub authorities: Vec<Authority>,
+    pub revocation_list_version: Option<u64>,
+    pub evidence: Vec<ManifestEvidence>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ManifestEvidence {
+    pub sha256: String,
+    pub size: u64,
+    pub media_type: String,
+    pub path: String,
+}
+
+/// The verifier's findings: every check, passed or not, in order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BundleReport {
+    pub inspection_id: String,
+    pub checks: Vec<(bool, String)>,
+}
+
+impl BundleReport {
+    fn ok(&mut self, line: String) {
+        self.checks.push((true, line));
+    }
+    fn fail(&mut self, line: String) {
+        self.checks.push((false, line));
+    }
+    pub fn is_clean(&self) -> bool {
+        self.checks.iter().all(|(ok, _)| *ok)
+    }
+    /// The report as text, one check a line.
+    pub fn render(&self) -> String {
+        let mut out = format!("case bundle of inspection {}\n", self.inspection_id);
+        for (ok, line) in &self.checks {
+            out.push_str(&format!("  {} {line}\n", if *ok { "ok  " } else { "FAIL" }));
+        }
+        let failed = self.checks.iter().filter(|(ok, _)| !ok).count();
+        out.push_str(&format!("{} check(s), {failed} failed\n", self.checks.len()));
+        out
+    }
+}
+
+fn tar_err(e: std::io::Error) -> Error {
+    Error::Invalid(format!("bundle: {e}"))
+}
+
+impl Terminal {
+    /// Writes inspection `id` as a case bundle to `out`.
+    pub fn export_bundle(&self, id: &str, out: &Path) -> Result<Manifest> {
+        let mut doc = self.document(id)?;
+        let evidence = doc.evidence()?;
+        let (authorities, revocations) =
+            self.with_conn(|c| Ok((officers::trust_list(c)?, officers::revocation_list(c)?)))?;
+        let manifest = Manifest {
+            v: VERSION,
+            inspection_id: id.to_owned(),
+            exported_at: chrono::Utc::now().to_rfc3339(),
+            exported_by_device: self.device_id().to_owned(),
+            authorities: authorities.authorities,
+            revocation_list_version: revocations.as_ref().map(|l| l.version),
+            evidence: evidence
+                .iter()
+                .map(|e| ManifestEvidence {
+                    sha256: e.sha256.clone(),
+                    size: e.size,
+                    media_type: e.media_type.clone(),
+                    path: format!("evidence/{}", e.sha256),
+                })
+                .collect(),
+        };
+        let file = std::fs::File::create(out).map_err(tar_err)?;
+        let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
+        let mut add = |name: &str, bytes: &[u8]| -> Result<()> {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o444);
+            header.set_cksum();
+            tar.append_data(&mut header, name, bytes).map_err(tar_err)
+        };
+        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Invalid(e.to_string()))?;
+        add("manifest.json", &json)?;
+        add("document.automerge", &doc.save())?;
+        if let Some(list) = &revocations {
+            add("revocation-list.cose", list.bytes())?;
+        }
+        for e in &evidence {
+            let path = self.evidence_path(&e.sha256)?;
+            tar.append_path_with_name(&path, format!("evidence/{}", e.sha256)).map_err(tar_err)?;
+        }
+        tar.into_inner()
+            .map_err(tar_err)?
+            .into_inner()
+            .map_err(|e| tar_err(e.into_error()))?
+            .sync_all()
+            .map_err(tar_err)?;
+        Ok(manifest)
+    }
+}
+
+/// Verifies a case bundle offline. `trusted` are the authority keys the verifier trusts (published by the
+/// issuing authority); with none, the bundle's own are used and the report says to compare their fingerprints.
+pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>]) -> Result<BundleReport> {
+    let mut archive = tar::Archive::new(std::fs::File::open(path).map_err(tar_err)?);
+    let (mut manifest, mut document, mut revocation) = (None, None, None);
+    let mut hashed: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    for entry in archive.entries().map_err(tar_err)? {
+        let mut entry = entry.map_err(tar_err)?;
+        let name = entry.path().map_err(tar_err)?.to_string_lossy().into_owned();
+        let mut small = || -> Result<Vec<u8>> {
+            let mut bytes = Vec::new();
+            entry.by_ref().take(64 << 20).read_to_end(&mut bytes).map_err(tar_err)?;
+            Ok(bytes)
+        };
+        match name.as_str() {
+            "manifest.json" => manifest = Some(small()?),
+            "document.automerge" => document = Some(small()?),
+            "revocation-list.cose" => revocation = Some(small()?),
+            other if other.starts_with("evidence/") => {
+                let computed = fieldtrail_core::evidence::sha256_of(&mut entry).map_err(tar_err)?;
+                hashed.insert(other.trim_start_matches("evidence/").to_owned(), computed);
+            }
+            other => return Err(Error::Invalid(format!("bundle holds an unexpected file {other}"))),
+        }
+    }
+    let manifest: Manifest =
+        serde_json::from_slice(&manifest.ok_or_else(|| Error::Invalid("bundle has no manifest.json".into()))?)
+            .map_err(|e| Error::Invalid(format!("manifest.json: {e}")))?;
+    let mut report = BundleReport { inspection_id: manifest.inspection_id.clone(), ..Default::default() };
+    if manifest.v != VERSION {
+        return Err(Error::Invalid(format!("bundle version {} is not supported", manifest.v)));
+    }
+
+    // The document: automerge checks every change's hash and its links to the ones before on load.
+    let bytes = document.ok_or_else(|| Error::Invalid("bundle has no document.automerge".into()))?;
+    let mut doc = match InspectionDoc::load(&bytes, automerge::ActorId::random()) {
+        Ok(doc) => doc,
+        Err(e) => {
+            report.fail(format!("the document's history does not load: {e}"));
+            return Ok(report);
+        }
+    };
+    let view = doc.read()?;
+    let inspection = &view.inspection;
+    if inspection.id == manifest.inspection_id {
+        report.ok(format!("history: {} changes, each hash-linked to the ones before", doc.timeline().len()));
+    } else {
+        report.fail(format!("the document is inspection {}, not {}", inspection.id, manifest.inspection_id));
+    }
+
+    let trust = if trusted.is_empty() {
+        for a in &manifest.authorities {
+            report.ok(format!(
+                "authority {} taken from the bundle: compare its key id {} with the one the authority publishes",
+                a.name,
+                hex::encode(key_id(&a.public_key))
+            ));
+        }
+        TrustList::new(manifest.authorities.clone())
+    } else {
+        TrustList::new(trusted.iter().map(|k| Authority { name: "trusted".into(), public_key: k.clone() }).collect())
+    };
+    let revocations = match revocation.map(|b| RevocationList::verify(&b, &trust)) {
+        Some(Ok(list)) => {
+            report.ok(format!("revocation list version {}, signed by a trusted authority", list.version));
+            Some(list)
+        }
+        Some(Err(e)) => {
+            report.fail(format!("revocation list: {e}"));
+            None
+        }
+        None => None,
+    };
+
+    // Who was there: every presentation verified at the moment it was made, for this inspection.
+    let mut checks = Vec::new();
+    for p in &inspection.presentations {
+        let v = match Presentation::from_qr_text(&p.qr) {
+            Ok(pr) => verify_presentation(
+                pr.bytes(),
+                &trust,
+                revocations.as_ref(),
+                pr.presented_at(),
+                Some(&inspection.id),
+                None,
+            ),
+            Err(e) => verify_presentation(e.to_string().as_bytes(), &trust, None, 0, None, None),
+        };
+        let line = format!(
+            "certificate presented by {} ({}) at {}: {}",
+            p.name,
+            p.certificate_number,
+            p.presented_at,
+            v.verdict.as_str()
+        );
+        if v.is_valid() {
+            report.ok(line)
+        } else {
+            report.fail(line)
+        }
+        checks.push(v);
+    }
+    if let Some(lock) = &inspection.lock {
+        match doc.check_lock(lock) {
+            Ok(()) => report.ok(format!(
+                "locked by {} at {}: signature over {} head(s) verifies",
+                lock.by,
+                lock.at,
+                lock.heads.len()
+            )),
+            Err(e) => report.fail(format!("lock: {e}")),
+        }
+        match check_can_lock(&checks.iter().map(|v| OfficerCheck { verification: v }).collect::<Vec<_>>()) {
+            Ok(()) => report.ok("at least two certified officers presented before the lock".into()),
+            Err(e) => report.fail(e.to_string()),
+        }
+    }
+    for a in &inspection.amendments {
+        report.ok(format!(
+            "amendment by {} at {} ({}): {} -> {}; reason: {}",
+            a.by, a.at, a.what, a.before, a.after, a.reason
+        ));
+    }
+
+    // Evidence: each file present, its bytes hashing to the recorded SHA-256, and its signatures holding.
+    let keys: BTreeMap<String, Vec<u8>> = inspection
+        .presentations
+        .iter()
+        .filter_map(|p| {
+            Presentation::from_qr_text(&p.qr)
+                .ok()
+                .map(|pr| (p.certificate_number.clone(), pr.certificate().body().holder_key.clone()))
+        })
+        .collect();
+    for e in doc.evidence()? {
+        let name = format!("evidence {} ({}, {} bytes)", &e.sha256[..12], e.media_type, e.size);
+        match hashed.get(&e.sha256) {
+            None => report.fail(format!("{name}: missing from the bundle")),
+            Some((sha, size)) if *sha != e.sha256 || *size != e.size => {
+                report.fail(format!("{name}: the file's bytes hash to {sha}, {size} bytes"))
+            }
+            Some(_) => {
+                let officer_key = e.officer.as_ref().and_then(|o| keys.get(o)).map(Vec::as_slice);
+                match e.verify_signatures(officer_key.filter(|_| e.officer_signature.is_some())) {
+                    Ok(()) => report.ok(format!(
+                        "{name}: intact; signed by device{}",
+                        if e.officer_signature.is_some() && officer_key.is_some() { " and officer" } else { "" }
+                    )),
+                    Err(err) => report.fail(format!("{name}: {err}")),
+                }
+            }
+        }
+    }
+    if let Some(sig) = &inspection.party_signature {
+        if sig.signed {
+            match sig.evidence.as_ref().filter(|s| hashed.contains_key(*s)) {
+                Some(s) => {
+                    report.ok(format!("party signed at {}; the signature image is evidence {}", sig.at, &s[..12]))
+                }
+                None => report.fail("party signed, but the signature image is not in the bundle".into()),
+            }
+        } else {
+            report.ok(format!("party refused to sign at {}: {}", sig.at, sig.reason));
+        }
+    }
+    Ok(report)
+}

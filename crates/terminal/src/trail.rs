@@ -1,0 +1,60 @@
+//! The full-process record on the terminal (REC-3 to REC-6): amendments after lock with their author, the
+//! party's signature (an image kept as evidence) or refusal, recorded interference, and the timeline that
+//! replays the case with each actor mapped to its device.
+
+use crate::error::{Error, Result};
+use crate::evidence::Capture;
+use crate::{Terminal, UnlockedOfficer};
+use fieldtrail_core::{Edit, TimelineEntry};
+
+impl Terminal {
+    /// Changes a locked inspection (REC-4): the edit, the reason, and the unlocked officer as its author. The
+    /// earlier text stays readable in the amendment.
+    pub fn amend(&self, inspection_id: &str, edit: Edit, reason: &str, officer: &UnlockedOfficer) -> Result<()> {
+        let by = officer.certificate().body().number.clone();
+        self.edit(inspection_id, &[Edit::Amend { edit: Box::new(edit), reason: reason.to_owned(), by }])
+    }
+
+    /// Records an attempt to interfere with the enforcement (REC-6), by the officer who saw it.
+    pub fn record_interference(&self, inspection_id: &str, description: &str, officer: &UnlockedOfficer) -> Result<()> {
+        let recorded_by = officer.certificate().body().number.clone();
+        self.edit(inspection_id, &[Edit::RecordInterference { description: description.to_owned(), recorded_by }])
+    }
+
+    /// The party signed on the tablet (REC-5): the signature image is taken in as evidence (hashed, stored,
+    /// signed by the device and the officer holding the tablet) and the inspection records its hash.
+    pub fn party_signed(
+        &self,
+        inspection_id: &str,
+        image: &[u8],
+        officer: Option<std::sync::Arc<UnlockedOfficer>>,
+    ) -> Result<String> {
+        let capture = Capture { signer: officer, original_name: "party-signature.png".into(), ..Capture::default() };
+        let evidence = self.add_evidence(inspection_id, image, &capture)?;
+        if evidence.kind != fieldtrail_core::evidence::MediaKind::Photo {
+            return Err(Error::Invalid("a signature is an image".into()));
+        }
+        self.edit(inspection_id, &[Edit::PartySigned { evidence: evidence.sha256.clone() }])?;
+        Ok(evidence.sha256)
+    }
+
+    /// The party refused to sign (REC-5); what they said is recorded.
+    pub fn signature_refused(&self, inspection_id: &str, reason: &str) -> Result<()> {
+        self.edit(inspection_id, &[Edit::SignatureRefused { reason: reason.to_owned() }])
+    }
+
+    /// The case replayed step by step, each actor shown as the device id it belongs to when it is one.
+    pub fn timeline(&self, inspection_id: &str) -> Result<Vec<TimelineEntry>> {
+        let mut doc = self.document(inspection_id)?;
+        let mut entries = doc.timeline();
+        for entry in &mut entries {
+            // A device's actor is its UUID's bytes (store::identity), so the device id can be shown.
+            if let Ok(bytes) = hex::decode(&entry.actor)
+                && let Ok(id) = uuid::Uuid::from_slice(&bytes)
+            {
+                entry.actor = id.to_string();
+            }
+        }
+        Ok(entries)
+    }
+}

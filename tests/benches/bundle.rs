@@ -1,0 +1,65 @@
+//! Case bundle benchmark (TRAIL-3): export and offline verification of a case with 50 evidence files.
+//!
+//! `cargo bench -p fieldtrail-tests --bench bundle`; `FT_EVIDENCE=50 FT_PHOTO_PX=2000` to change the case.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails by panicking
+
+use fieldtrail_core::{Edit, Kind, NewInspection, Party};
+use fieldtrail_terminal::{Capture, Terminal};
+use std::time::Instant;
+
+fn env(name: &str, default: u32) -> u32 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let (count, px) = (env("FT_EVIDENCE", 50), env("FT_PHOTO_PX", 1600));
+    let dir = tempfile::TempDir::new().unwrap();
+    let t = Terminal::open(dir.path().join("t")).unwrap();
+    let id = t
+        .create_inspection(&NewInspection {
+            agency: "巴彦淖尔市市场监督管理局".into(),
+            kind: Kind::Inspection,
+            item_code: "SC-0101".into(),
+            item_name: "食品经营许可事项检查".into(),
+            legal_basis: vec![],
+            party: Party { name: "临河区某超市".into(), ..Party::default() },
+            location: Default::default(),
+            officers: vec![],
+            started_at: chrono::Utc::now(),
+            checklist: vec!["证照".into()],
+        })
+        .unwrap();
+    let mut total = 0u64;
+    for n in 0..count {
+        // A photo-sized JPEG per file, each different (noise), so nothing deduplicates.
+        let mut seed = 0x9e37_79b9_u32 ^ n;
+        let img = image::RgbImage::from_fn(px, px * 3 / 4, |x, y| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            image::Rgb([(x / 7) as u8 ^ (seed as u8 & 15), (y / 5) as u8, (seed >> 8) as u8 & 63])
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85).encode_image(&img).unwrap();
+        total += jpeg.len() as u64;
+        t.add_evidence(&id, jpeg.as_slice(), &Capture::default()).unwrap();
+    }
+    t.edit(&id, &[Edit::SetResult("合格".into())]).unwrap();
+    let bundle = dir.path().join("case.ftbundle");
+    let started = Instant::now();
+    t.export_bundle(&id, &bundle).unwrap();
+    let export_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let report = fieldtrail_terminal::bundle::verify_bundle(&bundle, &[]).unwrap();
+    let verify_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert!(report.is_clean(), "{}", report.render());
+    let size = std::fs::metadata(&bundle).unwrap().len();
+    println!("case bundle benchmark: {count} evidence files, {:.1} MiB of evidence", total as f64 / 1048576.0);
+    println!("  bundle size          {:>8.1} MiB", size as f64 / 1048576.0);
+    println!("  export               {export_ms:>8.0} ms");
+    println!(
+        "  verify offline       {verify_ms:>8.0} ms ({} checks, {:.0} MB/s hashed)",
+        report.checks.len(),
+        size as f64 / 1e6 / (verify_ms / 1000.0)
+    );
+}
