@@ -114,6 +114,8 @@ mkdir -p "$DATA"
 register "$DATA"
 enrol 15080001 张三 scripts/demo/officer-1.png 482913
 enrol 15080002 李四 scripts/demo/officer-2.png 739251
+log "demo item catalogue (执法事项清单)"
+"$TERMINAL" --data "$DATA" catalogue import scripts/demo/catalogue.json >/dev/null
 
 PARTY_A="呼和浩特市青城食品有限公司"
 PARTY_B="包头市鹿城建材商行"

@@ -2,7 +2,8 @@
 # Runs FieldTrail on this machine: the sync server on its embedded SQLite store (127.0.0.1:8787, data in
 # .fieldtrail/server), then the officer's app pointed at it (terminal data in .fieldtrail/terminal). The first
 # run sets up a demo issuing authority, registers the app's terminal, enrols two demo officers (their PINs are
-# printed) and seeds two demo inspections. Without a display the app runs under Xvfb. Ctrl-C stops both.
+# printed), imports the demo item catalogue (scripts/demo/catalogue.json) and seeds two demo inspections.
+# Without a display the app runs under Xvfb. Ctrl-C stops both.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -50,13 +51,16 @@ if [[ -z "$("${TERMINAL[@]}" officer list)" ]]; then
   enrol 15080002 李四 scripts/demo/officer-2.png 739251
 fi
 echo "   demo officers: 15080001 张三, PIN 482913; 15080002 李四, PIN 739251"
+if [[ -z "$("${TERMINAL[@]}" catalogue list)" ]]; then
+  echo "==> importing the demo item catalogue (执法事项清单)"
+  "${TERMINAL[@]}" catalogue import scripts/demo/catalogue.json
+fi
 
 if [[ -z "$("${TERMINAL[@]}" inspection list)" ]]; then
   echo "==> seeding two demo inspections"
-  "${TERMINAL[@]}" inspection new --item-code 330217A01000 --item-name "食品生产经营日常监督检查" \
-    --category 食品安全 --region 150802 \
-    --agency "巴彦淖尔市市场监督管理局" --party-name "临河区某超市" --basis "中华人民共和国食品安全法:第八十七条" \
-    --officer "15080001:张三" --officer "15080002:李四" --check "证照是否齐全" --check "冷藏温度是否达标" \
+  "${TERMINAL[@]}" inspection new --item SCJG-JC-001 --region 150802 \
+    --agency "巴彦淖尔市市场监督管理局" --party-name "临河区某超市" \
+    --officer "15080001:张三" --officer "15080002:李四" \
     --latitude 40.7574 --longitude 107.3877 --address "临河区新华街" >/dev/null
   "${TERMINAL[@]}" inspection new --kind inspection --item-code AJ-0203 --item-name "非煤矿山安全检查" \
     --category 市场监管 --region 150821 \

@@ -39,6 +39,7 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::catalogue::catalogue_search,
             commands::evidence::add_evidence_bytes,
             commands::evidence::import_evidence,
             commands::evidence::list_evidence,

@@ -50,7 +50,7 @@ fn main() {
     t.export_bundle(&id, &bundle).unwrap();
     let export_ms = started.elapsed().as_secs_f64() * 1000.0;
     let started = Instant::now();
-    let report = fieldtrail_terminal::bundle::verify_bundle(&bundle, &[]).unwrap();
+    let report = fieldtrail_terminal::bundle::verify_bundle(&bundle, &[], &[]).unwrap();
     let verify_ms = started.elapsed().as_secs_f64() * 1000.0;
     assert!(report.is_clean(), "{}", report.render());
     let size = std::fs::metadata(&bundle).unwrap().len();

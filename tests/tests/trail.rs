@@ -159,6 +159,41 @@ fn trail_2_sync_5_two_terminals_keep_receipts_that_verify_and_the_server_log_ver
     .unwrap();
     assert!(out.contains("0 problem(s)"), "{out}");
 
+    // TRAIL-3: the case exported as one file verifies elsewhere, its receipts checked with the server's key.
+    let case = a.list_inspections().unwrap().into_iter().find(|i| i.party_name == "临河区某超市").unwrap().id;
+    let bundle = dirs.path().join("case.ftbundle");
+    let data_dir = a.data_dir().display().to_string();
+    run(
+        "fieldtrail-terminal",
+        "fieldtrail-terminal",
+        &["--data", &data_dir, "inspection", "export", &case, "--out", &bundle.display().to_string()],
+    )
+    .unwrap();
+    let log_key = hex::encode(LogKey::load(&data).unwrap().public_key());
+    let out = run(
+        "fieldtrail-terminal",
+        "fieldtrail-terminal",
+        &["verify-bundle", &bundle.display().to_string(), "--log-key", &log_key],
+    )
+    .unwrap();
+    println!("{out}");
+    assert!(out.contains(", 0 failed"), "{out}");
+    let proven: Vec<u64> = out
+        .lines()
+        .find(|l| l.contains("server receipts:"))
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(proven[0] > 0 && proven[0] <= proven[1], "terminal A's receipts prove its own deliveries: {out}");
+    let wrong_key = hex::encode([7u8; 32]);
+    let refused =
+        std::process::Command::new(fieldtrail_tests::binary("fieldtrail-terminal", "fieldtrail-terminal").unwrap())
+            .args(["verify-bundle", &bundle.display().to_string(), "--log-key", &wrong_key])
+            .output()
+            .unwrap();
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stdout).contains("not a trusted one"));
+
     // TRAIL-1 on the terminal: a kept receipt whose proofs were edited is named.
     let conn = rusqlite::Connection::open(a.data_dir().join("terminal.db")).unwrap();
     let changed =

@@ -33,6 +33,14 @@ const parties = (process.env.E2E_PARTIES ?? '').split('|').filter(Boolean)
 const OFFICER_1 = { number: '15080001', name: '张三', pin: '482913' }
 const OFFICER_2 = { number: '15080002', name: '李四', pin: '739251' }
 const PARTY = '临河区惠民食品超市'
+/** The demo catalogue's item the inspection is opened from (scripts/demo/catalogue.json). */
+const ITEM = {
+  code: 'SCJG-JC-001',
+  name: '食品经营者日常监督检查',
+  category: '食品安全',
+  law: '中华人民共和国食品安全法',
+  article: '第一百一十条',
+}
 const RESULT = '未发现违法行为'
 const AMENDED = '责令改正：补齐冷藏柜温度记录'
 const INTERFERENCE = '店员阻挡拍摄冷藏柜，经劝说后停止'
@@ -217,15 +225,35 @@ try {
 
   step('new inspection')
   await click(byTest('new-inspection'))
-  await type(`${byTest('item-name-input')} input`, '食品生产经营日常监督检查')
-  await type(`${byTest('item-code-input')} input`, '330217A01000')
+  // The item comes from the catalogue (REC-8): search it in Chinese, pick it, and the legal basis is filled in.
+  await click(byTest('pick-item'))
+  await type(`${byTest('catalogue-search')} input`, '食品经营')
+  await until(
+    async () => (await browser.$$(`${byTest('catalogue-item')}[data-code="${ITEM.code}"]`)).length === 1,
+    `the catalogue search did not find ${ITEM.code}`,
+  )
+  await shot('catalogue', { portrait: true })
+  await click(`${byTest('catalogue-item')}[data-code="${ITEM.code}"]`)
+  await until(
+    async () => (await $(`${byTest('basis-law-input')} input`).getValue()) === ITEM.law,
+    'picking the item did not fill the legal basis',
+  )
+  const filled = {
+    name: await $(`${byTest('item-name-input')} input`).getValue(),
+    article: await $(`${byTest('basis-article-input')} input`).getValue(),
+    category: await $(`${byTest('category-input')} input`).getValue(),
+  }
+  console.log(`  picked ${ITEM.code}: ${filled.name} / ${ITEM.law} ${filled.article} / ${filled.category}`)
+  if (filled.name !== ITEM.name || filled.article !== ITEM.article || filled.category !== ITEM.category)
+    throw new Error(`the picked item filled ${JSON.stringify(filled)}`)
   await type(`${byTest('region-input')} input`, '150802')
-  await type(`${byTest('basis-law-input')} input`, '中华人民共和国食品安全法')
-  await type(`${byTest('basis-article-input')} input`, '第八十七条')
   await type(`${byTest('party-name-input')} input`, PARTY)
   await type(`${byTest('credit-code-input')} input`, '91150802MA0N000000')
   await type(`${byTest('address-input')} input`, '巴彦淖尔市临河区新华街 18 号')
   await type(`${byTest('checklist-input')} textarea`, '证照是否齐全\n冷藏温度是否达标\n从业人员健康证明')
+  // The screenshot shows the item as the catalogue filled it, at the top of the form, without the toast over it.
+  await until(async () => !(await $('.van-toast').isDisplayed()), 'the toast did not go away', 5_000)
+  await browser.execute(() => window.scrollTo(0, 0))
   await shot('new-inspection', { portrait: true })
   await click(byTest('create-inspection'))
   await $(byTest('inspection-detail')).waitForDisplayed({ timeout: 15_000, timeoutMsg: 'the inspection did not open' })

@@ -10,6 +10,7 @@ const { listOfficers, unlockOfficer, signOutOfficer, presentCertificate, verifyQ
 const { addEvidenceBytes, importEvidence, listEvidence } = await import('../src/api/evidence')
 const { syncDocuments, pendingUploads, uploadEvidence, terminalStatus } = await import('../src/api/sync')
 const { getSettings } = await import('../src/api/settings')
+const { searchCatalogue } = await import('../src/api/catalogue')
 const { partySigned, signatureRefused, amendInspection, recordInterference, inspectionTimeline } = await import(
   '../src/api/trail'
 )
@@ -101,6 +102,12 @@ describe('api wrappers', () => {
     invoke.mockResolvedValue({ server: 's', data_dir: 'd' })
     await expect(getSettings()).resolves.toEqual({ server: 's', data_dir: 'd' })
     expect(invoke).toHaveBeenCalledWith('get_settings')
+  })
+
+  it('searchCatalogue calls catalogue_search with the query', async () => {
+    invoke.mockResolvedValue([])
+    await expect(searchCatalogue('草原')).resolves.toEqual([])
+    expect(invoke).toHaveBeenCalledWith('catalogue_search', { query: '草原' })
   })
 
   it('passes the {code, message} rejection through', async () => {

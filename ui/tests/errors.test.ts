@@ -93,6 +93,7 @@ describe('errorMessage', () => {
       'signing',
       'out_of_scope',
       'not_enough_officers',
+      'catalogue_outdated',
     ]
     for (const locale of ['zh-CN', 'en'] as const) {
       const i18n = translator(locale)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { base64Utf8, formatBytes, formatDuration, shortHash } from '../src/lib/bytes'
 import { ageSeconds, formatAge, isSameDay } from '../src/lib/time'
-import { checklistLines, missingField, toDraft, type DraftForm } from '../src/lib/draft'
+import { basisText, checklistLines, fillFromItem, missingField, toDraft, type DraftForm } from '../src/lib/draft'
+import type { CatalogueItem } from '../src/api/types/CatalogueItem'
 import { createNav } from '../src/lib/nav'
 import { canCapture, captureName, constraints } from '../src/lib/media'
 import { translator } from './helpers'
@@ -50,6 +51,9 @@ describe('draft', () => {
     region: '150802',
     basisLaw: '中华人民共和国食品安全法',
     basisArticle: '第八十七条',
+    basisClause: '',
+    basisItem: '',
+    extraBasis: [],
     partyName: '临河区某超市',
     creditCode: '',
     partyAddress: '',
@@ -72,6 +76,63 @@ describe('draft', () => {
     expect(missingField(form)).toBeNull()
     expect(missingField({ ...form, partyName: ' ' })).toBe('partyName')
     expect(checklistLines('')).toEqual([])
+  })
+
+  // REC-8: picking a catalogue item fills the item, kind, category, legal basis and checklist; the rest stays.
+  const item: CatalogueItem = {
+    code: 'YJGL-JC-001',
+    name: '非煤矿山安全生产监督检查',
+    kind: 'inspection',
+    category: '应急管理',
+    agency_type: '应急管理部门',
+    legal_basis: [
+      { law: '中华人民共和国安全生产法', article: '第六十五条', clause: '第一款', item: '' },
+      { law: '安全生产许可证条例', article: '第二条', clause: '第一款', item: '' },
+    ],
+    checklist: ['安全生产许可证是否在有效期内', '特种作业人员是否持证上岗'],
+  }
+
+  it('fills the form from a catalogue item, keeping party, place and officers', () => {
+    const filled = fillFromItem({ ...form, kind: 'penalty' }, item)
+    expect(filled.itemName).toBe('非煤矿山安全生产监督检查')
+    expect(filled.itemCode).toBe('YJGL-JC-001')
+    expect(filled.kind).toBe('inspection')
+    expect(filled.category).toBe('应急管理')
+    expect([filled.basisLaw, filled.basisArticle, filled.basisClause]).toEqual(['中华人民共和国安全生产法', '第六十五条', '第一款'])
+    expect(filled.extraBasis).toEqual([item.legal_basis[1]])
+    expect(filled.checklist).toBe('安全生产许可证是否在有效期内\n特种作业人员是否持证上岗')
+    expect([filled.partyName, filled.address, filled.region, filled.agency]).toEqual([
+      form.partyName,
+      form.address,
+      form.region,
+      form.agency,
+    ])
+    expect(filled.officers).toBe(form.officers)
+
+    const draft = toDraft(filled)
+    expect(draft.legal_basis).toEqual(item.legal_basis)
+    expect(draft.checklist).toEqual(item.checklist)
+    expect(draft.category).toBe('应急管理')
+  })
+
+  it('keeps the filled fields editable and the catalogue item untouched', () => {
+    const filled = fillFromItem(form, item)
+    filled.extraBasis[0]!.article = '第三条'
+    expect(item.legal_basis[1]!.article).toBe('第二条')
+    const edited = { ...filled, basisArticle: '第六十五条', basisClause: '第一款', basisItem: '第（三）项', checklist: '另加一项' }
+    expect(toDraft(edited).legal_basis[0]).toEqual({
+      law: '中华人民共和国安全生产法',
+      article: '第六十五条',
+      clause: '第一款',
+      item: '第（三）项',
+    })
+    expect(toDraft(edited).checklist).toEqual(['另加一项'])
+    expect(toDraft({ ...filled, basisLaw: '' }).legal_basis).toHaveLength(1)
+    expect(fillFromItem(form, { ...item, legal_basis: [], checklist: [] }).basisLaw).toBe('')
+  })
+
+  it('writes a legal basis as one line', () => {
+    expect(basisText(item.legal_basis[0]!)).toBe('中华人民共和国安全生产法 第六十五条 第一款')
   })
 })
 

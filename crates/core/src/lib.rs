@@ -6,6 +6,7 @@
 //! the time in.
 #![forbid(unsafe_code)]
 
+pub mod catalogue;
 mod document;
 mod edit;
 mod error;
@@ -20,6 +21,7 @@ mod timeline;
 pub mod trail;
 mod trail_record;
 
+pub use catalogue::{CatalogueItem, ItemCatalogue};
 pub use document::InspectionDoc;
 pub use edit::Edit;
 pub use error::Error;

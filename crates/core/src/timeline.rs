@@ -21,6 +21,10 @@ pub struct TimelineEntry {
     pub what: String,
     /// What it changed, one line per field.
     pub changes: Vec<String>,
+    /// When a receipt proves the server has it: where in the server's log, and the signed tree head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub delivered: Option<String>,
 }
 
 impl InspectionDoc {
@@ -41,6 +45,7 @@ impl InspectionDoc {
                         .unwrap_or_default(),
                     what: change.message().unwrap_or_default().to_owned(),
                     changes: patches.iter().filter_map(describe).collect(),
+                    delivered: None,
                 }
             })
             .collect()

@@ -1,6 +1,6 @@
 //! The case bundle (TRAIL-3): one inspection as a single tar file, with its automerge document (the whole
-//! hash-linked history), its evidence files, the authorities and revocation list it was checked against, and
-//! a readable `manifest.json`. `verify_bundle` checks it on a machine that has never seen the server, streaming
+//! hash-linked history), its evidence files, the authorities and revocation list it was checked against, the
+//! server's receipts for its changes (signed tree heads and inclusion proofs), and a readable `manifest.json`. `verify_bundle` checks it on a machine that has never seen the server, streaming
 //! each evidence file through SHA-256, so a bundle with hours of video verifies in flat memory.
 
 use crate::error::{Error, Result};
@@ -9,6 +9,7 @@ use fieldtrail_core::InspectionDoc;
 use fieldtrail_core::identity::{
     Authority, OfficerCheck, Presentation, RevocationList, TrustList, check_can_lock, key_id, verify_presentation,
 };
+use fieldtrail_core::trail::{Leaf, LeafKind, Receipt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -26,6 +27,9 @@ pub struct Manifest {
     pub authorities: Vec<Authority>,
     pub revocation_list_version: Option<u64>,
     pub evidence: Vec<ManifestEvidence>,
+    /// Receipts kept for this inspection's changes.
+    #[serde(default)]
+    pub receipts: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,6 +80,7 @@ impl Terminal {
         let evidence = doc.evidence()?;
         let (authorities, revocations) =
             self.with_conn(|c| Ok((officers::trust_list(c)?, officers::revocation_list(c)?)))?;
+        let receipts = self.receipts_for(id)?;
         let manifest = Manifest {
             v: VERSION,
             inspection_id: id.to_owned(),
@@ -92,6 +97,7 @@ impl Terminal {
                     path: format!("evidence/{}", e.sha256),
                 })
                 .collect(),
+            receipts: receipts.len(),
         };
         let file = std::fs::File::create(out).map_err(tar_err)?;
         let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
@@ -108,6 +114,9 @@ impl Terminal {
         if let Some(list) = &revocations {
             add("revocation-list.cose", list.bytes())?;
         }
+        if !receipts.is_empty() {
+            add("receipts.json", &serde_json::to_vec_pretty(&receipts).map_err(|e| Error::Invalid(e.to_string()))?)?;
+        }
         for e in &evidence {
             let path = self.evidence_path(&e.sha256)?;
             tar.append_path_with_name(&path, format!("evidence/{}", e.sha256)).map_err(tar_err)?;
@@ -122,11 +131,36 @@ impl Terminal {
     }
 }
 
+impl Terminal {
+    /// The kept receipts, each cut down to the entries for inspection `id`'s changes.
+    fn receipts_for(&self, id: &str) -> Result<Vec<Receipt>> {
+        let mut out = Vec::new();
+        for stored in self.receipts()? {
+            let entries: Vec<_> = stored
+                .entries
+                .into_iter()
+                .filter(|e| {
+                    hex::decode(&e.leaf).ok().and_then(|b| Leaf::decode(&b).ok()).is_some_and(|l| l.document == id)
+                })
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let key = self
+                .log_key(&stored.server)?
+                .ok_or_else(|| Error::Invalid(format!("no log key for {}", stored.server)))?;
+            out.push(Receipt { log_key: hex::encode(key), sth: stored.sth, entries });
+        }
+        Ok(out)
+    }
+}
+
 /// Verifies a case bundle offline. `trusted` are the authority keys the verifier trusts (published by the
-/// issuing authority); with none, the bundle's own are used and the report says to compare their fingerprints.
-pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>]) -> Result<BundleReport> {
+/// issuing authority), `log_keys` the server log keys it trusts; with none, the bundle's own are used and the
+/// report says to compare their key ids with the published ones.
+pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>], log_keys: &[Vec<u8>]) -> Result<BundleReport> {
     let mut archive = tar::Archive::new(std::fs::File::open(path).map_err(tar_err)?);
-    let (mut manifest, mut document, mut revocation) = (None, None, None);
+    let (mut manifest, mut document, mut revocation, mut receipts) = (None, None, None, None);
     let mut hashed: BTreeMap<String, (String, u64)> = BTreeMap::new();
     for entry in archive.entries().map_err(tar_err)? {
         let mut entry = entry.map_err(tar_err)?;
@@ -140,6 +174,7 @@ pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>]) -> Result<BundleReport> {
             "manifest.json" => manifest = Some(small()?),
             "document.automerge" => document = Some(small()?),
             "revocation-list.cose" => revocation = Some(small()?),
+            "receipts.json" => receipts = Some(small()?),
             other if other.starts_with("evidence/") => {
                 let computed = fieldtrail_core::evidence::sha256_of(&mut entry).map_err(tar_err)?;
                 hashed.insert(other.trim_start_matches("evidence/").to_owned(), computed);
@@ -275,6 +310,7 @@ pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>]) -> Result<BundleReport> {
             }
         }
     }
+    check_receipts(&mut report, receipts, log_keys, &inspection.id, &mut doc);
     if let Some(sig) = &inspection.party_signature {
         if sig.signed {
             match sig.evidence.as_ref().filter(|s| hashed.contains_key(*s)) {
@@ -288,4 +324,67 @@ pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>]) -> Result<BundleReport> {
         }
     }
     Ok(report)
+}
+
+/// The server's receipts: each tree head signed by the log key, each change proven in the log at that size,
+/// and every proven change one of this inspection's.
+fn check_receipts(
+    report: &mut BundleReport,
+    bytes: Option<Vec<u8>>,
+    log_keys: &[Vec<u8>],
+    id: &str,
+    doc: &mut InspectionDoc,
+) {
+    let held: std::collections::BTreeSet<String> =
+        doc.automerge().get_changes(&[]).iter().map(|c| c.hash().to_string()).collect();
+    let Some(bytes) = bytes else {
+        report.ok(format!("no server receipts: the {} change(s) were not delivered before export", held.len()));
+        return;
+    };
+    let receipts: Vec<Receipt> = match serde_json::from_slice(&bytes) {
+        Ok(r) => r,
+        Err(e) => return report.fail(format!("receipts.json: {e}")),
+    };
+    let mut proven = std::collections::BTreeSet::new();
+    for receipt in &receipts {
+        let Ok(key) = hex::decode(&receipt.log_key) else {
+            return report.fail("a receipt's log key is not hex".into());
+        };
+        if !log_keys.is_empty() && !log_keys.contains(&key) {
+            report.fail(format!(
+                "receipt signed by log key {}…, not a trusted one",
+                receipt.log_key.chars().take(16).collect::<String>()
+            ));
+            continue;
+        }
+        match receipt.verify(&key) {
+            Ok(leaves) => {
+                let mine: Vec<String> = leaves
+                    .iter()
+                    .filter(|(_, leaf)| leaf.kind == LeafKind::Change && leaf.document == id)
+                    .map(|(_, leaf)| hex::encode(leaf.hash))
+                    .collect();
+                let foreign = mine.iter().filter(|h| !held.contains(*h)).count();
+                if foreign > 0 {
+                    report.fail(format!("a receipt proves {foreign} change(s) this inspection does not have"));
+                }
+                proven.extend(mine);
+            }
+            Err(e) => report.fail(format!("receipt at tree size {}: {e}", receipt.sth.size)),
+        }
+    }
+    if log_keys.is_empty()
+        && let Some(first) = receipts.first()
+    {
+        report.ok(format!(
+            "server log key {}… taken from the bundle: compare it with the one the server publishes",
+            first.log_key.chars().take(16).collect::<String>()
+        ));
+    }
+    let newest = receipts.iter().map(|r| r.sth.size).max().unwrap_or(0);
+    report.ok(format!(
+        "server receipts: {} of {} change(s) proven in the server's log (signed tree heads up to size {newest})",
+        proven.len(),
+        held.len()
+    ));
 }

@@ -47,6 +47,8 @@ pub enum Error {
     PinLocked { until: i64, seconds: i64 },
     #[error("the server's receipt does not verify: {0}")]
     Receipt(String),
+    #[error("the catalogue offered (version {offered}) is older than the one on this terminal (version {have})")]
+    CatalogueOutdated { have: u64, offered: u64 },
     #[error("the certificate is not valid ({0}): {1}")]
     CertificateNotValid(String, String),
 }
@@ -77,6 +79,7 @@ impl Error {
             Error::UploadHashMismatch { .. } => "upload_hash_mismatch",
             Error::DeviceKey(_) => "device_key",
             Error::Receipt(_) => "receipt_invalid",
+            Error::CatalogueOutdated { .. } => "catalogue_outdated",
         }
     }
 }

@@ -175,6 +175,29 @@ fn check_document(c: &Connection, id: &str, logged: BTreeSet<Vec<u8>>, report: &
             {
                 report.problems.push(format!("inspection {id}: the lock's signature does not hold: {e}"));
             }
+            // Each evidence entry's signatures: the device's, and the officer's with the key of the
+            // certificate that officer presented for this inspection.
+            let keys: BTreeMap<String, Vec<u8>> = view
+                .inspection
+                .presentations
+                .iter()
+                .filter_map(|p| {
+                    fieldtrail_core::identity::Presentation::from_qr_text(&p.qr)
+                        .ok()
+                        .map(|pr| (p.certificate_number.clone(), pr.certificate().body().holder_key.clone()))
+                })
+                .collect();
+            for evidence in inspection.evidence().unwrap_or_default() {
+                let officer_key = evidence
+                    .officer_signature
+                    .as_ref()
+                    .and(evidence.officer.as_ref())
+                    .and_then(|o| keys.get(o))
+                    .map(Vec::as_slice);
+                if let Err(e) = evidence.verify_signatures(officer_key) {
+                    report.problems.push(format!("inspection {id}: {e}"));
+                }
+            }
         }
         Err(e) => report.problems.push(format!("inspection {id} cannot be read: {e}")),
     }

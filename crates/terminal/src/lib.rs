@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod catalogue;
 pub mod device_key;
 mod error;
 pub mod evidence;

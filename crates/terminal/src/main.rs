@@ -3,7 +3,8 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use fieldtrail_core::{
-    CheckResult, Edit, InspectionView, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party, Status,
+    CatalogueItem, CheckResult, Edit, InspectionView, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party,
+    Status,
 };
 use fieldtrail_terminal::Terminal;
 use std::path::PathBuf;
@@ -38,6 +39,9 @@ enum Command {
         /// bundle's own are used and their key ids printed for comparison.
         #[arg(long = "trust")]
         trust: Vec<String>,
+        /// The sync server's published log key (hex); repeatable. Without, the bundle's is used and printed.
+        #[arg(long = "log-key")]
+        log_key: Vec<String>,
     },
     /// Verify a certificate (FT1:) or presentation (FTP1:) QR text offline.
     VerifyQr {
@@ -49,6 +53,9 @@ enum Command {
     /// Work with inspections.
     #[command(subcommand)]
     Inspection(InspectionCommand),
+    /// The item catalogue (执法事项清单) inspections are opened from.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Merge with the sync server.
     Sync {
         /// The server's base URL, e.g. http://127.0.0.1:8787
@@ -155,20 +162,40 @@ enum InspectionCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum CatalogueCommand {
+    /// Import a catalogue JSON file (docs/catalogue.md); refused if invalid or older than the stored one.
+    Import { file: PathBuf },
+    /// List the catalogue's items, or those whose code, name or category contains the search text.
+    List {
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Debug, Args)]
 struct NewArgs {
+    /// Open the inspection from this catalogue item: its code, name, kind, category, legal basis and checklist,
+    /// each overridden by the matching explicit flag.
+    #[arg(long)]
+    item: Option<String>,
     /// 执法类别 of the item: an officer's certificate must cover it.
-    #[arg(long, default_value = "")]
-    category: String,
+    #[arg(long)]
+    category: Option<String>,
     /// Administrative division code of the place (e.g. 150802): an officer's certificate must cover it.
     #[arg(long, default_value = "")]
     region: String,
-    #[arg(long)]
-    item_code: String,
-    #[arg(long)]
-    item_name: String,
-    #[arg(long, default_value = "inspection", value_parser = parse::<Kind>)]
-    kind: Kind,
+    /// Required unless --item is given.
+    #[arg(long, required_unless_present = "item")]
+    item_code: Option<String>,
+    /// Required unless --item is given.
+    #[arg(long, required_unless_present = "item")]
+    item_name: Option<String>,
+    /// inspection (the default), penalty, licence, coercion or levy.
+    #[arg(long, value_parser = parse::<Kind>)]
+    kind: Option<Kind>,
     #[arg(long, default_value = "")]
     agency: String,
     #[arg(long)]
@@ -231,13 +258,11 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Command::VerifyBundle { file, trust } = &cli.command {
-        let keys = trust
-            .iter()
-            .map(|k| hex::decode(k.trim()))
-            .collect::<Result<Vec<_>, _>>()
-            .context("--trust takes hex keys")?;
-        let report = fieldtrail_terminal::bundle::verify_bundle(file, &keys)?;
+    if let Command::VerifyBundle { file, trust, log_key } = &cli.command {
+        let hexes = |list: &[String]| list.iter().map(|k| hex::decode(k.trim())).collect::<Result<Vec<_>, _>>();
+        let keys = hexes(trust).context("--trust takes hex keys")?;
+        let log_keys = hexes(log_key).context("--log-key takes hex keys")?;
+        let report = fieldtrail_terminal::bundle::verify_bundle(file, &keys, &log_keys)?;
         print!("{}", report.render());
         std::process::exit(if report.is_clean() { 0 } else { 1 });
     }
@@ -269,6 +294,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Inspection(cmd) => inspection(&terminal, cmd)?,
+        Command::Catalogue(cmd) => catalogue(&terminal, cmd)?,
         Command::Evidence(cmd) => cli_evidence::run(&terminal, cmd).await?,
         Command::Verify => {
             // TRAIL-1: the hash-linked change log, the inspections against it, and every lock's signature.
@@ -294,8 +320,10 @@ async fn main() -> anyhow::Result<()> {
 fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()> {
     match cmd {
         InspectionCommand::New(args) => {
-            let scope = Edit::SetScope { category: args.category.clone(), region: args.region.clone() };
-            let id = terminal.create_inspection(&new_inspection(args)?)?;
+            let item = args.item.as_deref().map(|code| terminal.catalogue_item(code)).transpose()?;
+            let category = args.category.clone().or_else(|| item.as_ref().map(|i| i.category.clone()));
+            let scope = Edit::SetScope { category: category.unwrap_or_default(), region: args.region.clone() };
+            let id = terminal.create_inspection(&new_inspection(args, item.as_ref())?)?;
             terminal.edit(&id, &[scope])?;
             println!("{id}");
         }
@@ -363,6 +391,9 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
                     for change in &step.changes {
                         println!("       {change}");
                     }
+                    if let Some(delivered) = &step.delivered {
+                        println!("       ({delivered})");
+                    }
                 }
             }
         }
@@ -384,8 +415,32 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
     Ok(())
 }
 
-fn new_inspection(a: NewArgs) -> anyhow::Result<NewInspection> {
-    let legal_basis = a
+fn catalogue(terminal: &Terminal, cmd: CatalogueCommand) -> anyhow::Result<()> {
+    match cmd {
+        CatalogueCommand::Import { file } => {
+            let json = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let r = terminal.import_catalogue(&json).with_context(|| format!("importing {}", file.display()))?;
+            let previous = r.previous.map(|v| format!(" (was version {v})")).unwrap_or_default();
+            println!("catalogue version {}{previous}: {} item(s)", r.version, r.items);
+        }
+        CatalogueCommand::List { search, json } => {
+            let items = terminal.search_catalogue(search.as_deref().unwrap_or(""))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&items)?);
+            } else {
+                for i in items {
+                    let basis = i.legal_basis.first().map(|b| format!("{} {}", b.law, b.article)).unwrap_or_default();
+                    println!("{}  {}  {}  {}  {}", i.code, i.name, i.kind, i.category, basis.trim_end());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The new inspection from the flags, each left-out one taken from the catalogue `item` when there is one.
+fn new_inspection(a: NewArgs, item: Option<&CatalogueItem>) -> anyhow::Result<NewInspection> {
+    let legal_basis: Vec<LegalBasis> = a
         .basis
         .iter()
         .map(|b| {
@@ -398,6 +453,14 @@ fn new_inspection(a: NewArgs) -> anyhow::Result<NewInspection> {
             }
         })
         .collect();
+    let legal_basis = match item {
+        Some(i) if legal_basis.is_empty() => i.legal_basis.clone(),
+        _ => legal_basis,
+    };
+    let checklist = match item {
+        Some(i) if a.checks.is_empty() => i.checklist.clone(),
+        _ => a.checks,
+    };
     let officers = a
         .officers
         .iter()
@@ -409,9 +472,9 @@ fn new_inspection(a: NewArgs) -> anyhow::Result<NewInspection> {
         .collect::<anyhow::Result<_>>()?;
     Ok(NewInspection {
         agency: a.agency,
-        kind: a.kind,
-        item_code: a.item_code,
-        item_name: a.item_name,
+        kind: a.kind.or(item.map(|i| i.kind)).unwrap_or(Kind::Inspection),
+        item_code: a.item_code.or_else(|| item.map(|i| i.code.clone())).unwrap_or_default(),
+        item_name: a.item_name.or_else(|| item.map(|i| i.name.clone())).unwrap_or_default(),
         legal_basis,
         party: Party {
             name: a.party_name,
@@ -423,7 +486,7 @@ fn new_inspection(a: NewArgs) -> anyhow::Result<NewInspection> {
         location: Location { latitude: a.latitude, longitude: a.longitude, address: a.address },
         officers,
         started_at: chrono::Utc::now(),
-        checklist: a.checks,
+        checklist,
     })
 }
 

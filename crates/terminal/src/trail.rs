@@ -47,7 +47,24 @@ impl Terminal {
     pub fn timeline(&self, inspection_id: &str) -> Result<Vec<TimelineEntry>> {
         let mut doc = self.document(inspection_id)?;
         let mut entries = doc.timeline();
+        // "Sync delivered, receipt stored" (REC-3): each step the server's log proves it holds.
+        let mut delivered = std::collections::HashMap::new();
+        for receipt in self.receipts()? {
+            for entry in &receipt.entries {
+                let leaf = hex::decode(&entry.leaf).ok().and_then(|b| fieldtrail_core::trail::Leaf::decode(&b).ok());
+                if let Some(leaf) = leaf.filter(|l| l.document == inspection_id) {
+                    let signed = chrono::DateTime::from_timestamp_millis(receipt.sth.timestamp_ms)
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default();
+                    delivered.entry(hex::encode(leaf.hash)).or_insert(format!(
+                        "delivered: entry {} of the server's log, proven in its tree head of size {} signed {signed}",
+                        entry.index, receipt.sth.size
+                    ));
+                }
+            }
+        }
         for entry in &mut entries {
+            entry.delivered = delivered.remove(&entry.hash);
             // A device's actor is its UUID's bytes (store::identity), so the device id can be shown.
             if let Ok(bytes) = hex::decode(&entry.actor)
                 && let Ok(id) = uuid::Uuid::from_slice(&bytes)

@@ -501,7 +501,7 @@ fn trail_3_case_bundle_verifies_offline() {
     let copy = elsewhere.path().join("case.ftbundle");
     std::fs::copy(&bundle, &copy).unwrap();
 
-    let report = fieldtrail_terminal::bundle::verify_bundle(&copy, &[]).unwrap();
+    let report = fieldtrail_terminal::bundle::verify_bundle(&copy, &[], &[]).unwrap();
     assert!(report.is_clean(), "{}", report.render());
     let text = report.render();
     for expected in [
@@ -516,11 +516,11 @@ fn trail_3_case_bundle_verifies_offline() {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }
     let (_, authority_key) = a.store.transact(|tx| tx.authority()).unwrap().unwrap();
-    assert!(fieldtrail_terminal::bundle::verify_bundle(&copy, &[authority_key]).unwrap().is_clean());
+    assert!(fieldtrail_terminal::bundle::verify_bundle(&copy, &[authority_key], &[]).unwrap().is_clean());
     let stranger = fieldtrail_core::identity::public_key_of(
         &ring::signature::Ed25519KeyPair::from_seed_unchecked(&[9; 32]).unwrap(),
     );
-    let untrusted = fieldtrail_terminal::bundle::verify_bundle(&copy, &[stranger]).unwrap();
+    let untrusted = fieldtrail_terminal::bundle::verify_bundle(&copy, &[stranger], &[]).unwrap();
     assert!(!untrusted.is_clean() && untrusted.render().contains("unknown_issuer"), "{}", untrusted.render());
 
     let flipped = elsewhere.path().join("flipped.ftbundle");
@@ -530,7 +530,7 @@ fn trail_3_case_bundle_verifies_offline() {
         }
         Some(bytes)
     });
-    let report = fieldtrail_terminal::bundle::verify_bundle(&flipped, &[]).unwrap();
+    let report = fieldtrail_terminal::bundle::verify_bundle(&flipped, &[], &[]).unwrap();
     assert!(
         report.render().contains(&format!("evidence {}", &photo_sha[..12])) && !report.is_clean(),
         "{}",
@@ -538,6 +538,65 @@ fn trail_3_case_bundle_verifies_offline() {
     );
     let dropped = elsewhere.path().join("dropped.ftbundle");
     rewrite_bundle(&copy, &dropped, |name, bytes| (!name.starts_with("evidence/")).then_some(bytes));
-    let report = fieldtrail_terminal::bundle::verify_bundle(&dropped, &[]).unwrap();
+    let report = fieldtrail_terminal::bundle::verify_bundle(&dropped, &[], &[]).unwrap();
     assert!(report.render().contains("missing from the bundle"), "{}", report.render());
+}
+
+/// TRAIL-1, REC-2: evidence metadata rewritten in the database (here: where the photo was taken), even with
+/// the change log's chain recomputed, no longer matches its signatures, and `verify_history` names it.
+#[test]
+fn trail_1_rewritten_evidence_metadata_is_named() {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
+    let a = authority();
+    let dir = TempDir::new().unwrap();
+    let t = Terminal::open(dir.path()).unwrap();
+    let (p1, c1) = a.issue("15080001", "张三");
+    t.enrol(&p1, &c1, PIN).unwrap();
+    let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
+    let id = inspection(&t, "食品安全", "150802");
+    t.present(&id, &zhang).unwrap();
+    let capture = fieldtrail_terminal::Capture {
+        signer: Some(zhang),
+        latitude: Some(40.75),
+        longitude: Some(107.39),
+        ..Default::default()
+    };
+    t.add_evidence(&id, photo().as_slice(), &capture).unwrap();
+    assert!(t.verify_history().unwrap().is_clean());
+    drop(t);
+    let (_c, problems) = tampered(dir.path(), |c| {
+        let saved: Vec<u8> = c.query_row("SELECT saved FROM documents WHERE id = ?1", [&id], |r| r.get(0)).unwrap();
+        let mut doc = AutoCommit::load(&saved).unwrap();
+        let mut stmt = c.prepare("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY id").unwrap();
+        for chunk in stmt.query_map([&id], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
+            doc.load_incremental(&chunk.unwrap()).unwrap();
+        }
+        let before = doc.get_heads();
+        let Some((Value::Object(ObjType::List), list)) = doc.get(ROOT, "evidence").unwrap() else {
+            panic!("no evidence list")
+        };
+        let (_, item) = doc.get(&list, 0).unwrap().unwrap();
+        doc.put(&item, "latitude", 41.0).unwrap();
+        doc.commit();
+        c.execute(
+            "INSERT INTO document_chunks (doc_id, bytes) VALUES (?1, ?2)",
+            rusqlite::params![id, doc.save_after(&before)],
+        )
+        .unwrap();
+        let (seq, previous): (i64, Vec<u8>) = c
+            .query_row("SELECT seq, link FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        for change in doc.get_changes(&before) {
+            let link =
+                fieldtrail_terminal::history::link(&previous, seq + 1, &id, &change.hash().0, change.raw_bytes());
+            c.execute(
+                "INSERT INTO change_log (seq, doc_id, hash, bytes, link) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![seq + 1, id, change.hash().0.as_slice(), change.raw_bytes(), link],
+            )
+            .unwrap();
+        }
+    });
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("signature over evidence"), "{problems:?}");
 }

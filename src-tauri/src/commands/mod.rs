@@ -1,5 +1,6 @@
 //! The app's Tauri commands, one module per area; each calls the terminal crate and nothing else.
 
+pub mod catalogue;
 pub mod evidence;
 pub mod inspections;
 pub mod officers;

@@ -1,6 +1,8 @@
-/** The new-inspection form: its fields and the draft the app's `create_inspection` takes. */
+/** The new-inspection form: its fields, filling it from a catalogue item, and the draft `create_inspection` takes. */
+import type { CatalogueItem } from '../api/types/CatalogueItem'
 import type { InspectionDraft } from '../api/types/InspectionDraft'
 import type { Kind } from '../api/types/Kind'
+import type { LegalBasis } from '../api/types/LegalBasis'
 import type { OfficerRef } from '../api/types/OfficerRef'
 
 export interface DraftForm {
@@ -12,6 +14,10 @@ export interface DraftForm {
   region: string
   basisLaw: string
   basisArticle: string
+  basisClause: string
+  basisItem: string
+  /** Further legal bases of the picked catalogue item, after the first (which the fields above hold). */
+  extraBasis: LegalBasis[]
   partyName: string
   creditCode: string
   partyAddress: string
@@ -37,9 +43,39 @@ export function checklistLines(text: string): string[] {
     .filter((line) => line !== '')
 }
 
-/** The draft for `create_inspection`; a legal basis only when a law is named. */
+/** One legal basis as one line: law, article, clause, item, blanks left out. */
+export function basisText(basis: LegalBasis): string {
+  return [basis.law, basis.article, basis.clause, basis.item].map((part) => part.trim()).filter((part) => part !== '').join(' ')
+}
+
+/**
+ * The form filled from a catalogue item (REC-8): item, kind, category, legal basis and checklist replaced, the
+ * party, place, agency, region and officers kept. Every field stays editable afterwards.
+ */
+export function fillFromItem(form: DraftForm, item: CatalogueItem): DraftForm {
+  const [first, ...rest] = item.legal_basis
+  return {
+    ...form,
+    itemName: item.name,
+    itemCode: item.code,
+    kind: item.kind,
+    category: item.category,
+    basisLaw: first?.law ?? '',
+    basisArticle: first?.article ?? '',
+    basisClause: first?.clause ?? '',
+    basisItem: first?.item ?? '',
+    extraBasis: rest.map((basis) => ({ ...basis })),
+    checklist: item.checklist.join('\n'),
+  }
+}
+
+/** The draft for `create_inspection`; the first legal basis only when a law is named, then the further ones. */
 export function toDraft(form: DraftForm): InspectionDraft {
   const law = form.basisLaw.trim()
+  const first: LegalBasis[] =
+    law === ''
+      ? []
+      : [{ law, article: form.basisArticle.trim(), clause: form.basisClause.trim(), item: form.basisItem.trim() }]
   return {
     agency: form.agency.trim(),
     kind: form.kind,
@@ -47,7 +83,7 @@ export function toDraft(form: DraftForm): InspectionDraft {
     item_name: form.itemName.trim(),
     category: form.category.trim(),
     region: form.region.trim(),
-    legal_basis: law === '' ? [] : [{ law, article: form.basisArticle.trim(), clause: '', item: '' }],
+    legal_basis: [...first, ...form.extraBasis.filter((basis) => basis.law.trim() !== '')],
     party: {
       name: form.partyName.trim(),
       credit_code: form.creditCode.trim(),

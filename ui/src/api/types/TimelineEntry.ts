@@ -23,4 +23,8 @@ what: string,
 /**
  * What it changed, one line per field.
  */
-changes: Array<string>, };
+changes: Array<string>, 
+/**
+ * When a receipt proves the server has it: where in the server's log, and the signed tree head.
+ */
+delivered?: string, };
