@@ -201,6 +201,8 @@ const i = view.inspection ?? view
 const problems = []
 if (i.status !== 'locked') problems.push(`status ${i.status}`)
 if (i.party?.name !== '临河区惠民食品超市') problems.push(`party ${i.party?.name}`)
+if (i.item_code !== 'SCJG-JC-001' || i.category !== '食品安全' || i.legal_basis?.[0]?.article !== '第一百一十条')
+  problems.push(`item from the catalogue: ${i.item_code} ${i.category} ${JSON.stringify(i.legal_basis)}`)
 const presenters = new Set((i.presentations ?? []).map((p) => p.certificate_number))
 if (!presenters.has('15080001') || !presenters.has('15080002')) problems.push(`presented: ${[...presenters]}`)
 if (!(i.checklist ?? []).every((c) => c.result === 'pass')) problems.push('checklist not all pass')

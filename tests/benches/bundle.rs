@@ -3,7 +3,7 @@
 //! `cargo bench -p fieldtrail-tests --bench bundle`; `FT_EVIDENCE=50 FT_PHOTO_PX=2000` to change the case.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails by panicking
 
-use fieldtrail_core::{Edit, Kind, NewInspection, Party};
+use fieldtrail_core::Edit;
 use fieldtrail_terminal::{Capture, Terminal};
 use std::time::Instant;
 
@@ -15,20 +15,7 @@ fn main() {
     let (count, px) = (env("FT_EVIDENCE", 50), env("FT_PHOTO_PX", 1600));
     let dir = tempfile::TempDir::new().unwrap();
     let t = Terminal::open(dir.path().join("t")).unwrap();
-    let id = t
-        .create_inspection(&NewInspection {
-            agency: "巴彦淖尔市市场监督管理局".into(),
-            kind: Kind::Inspection,
-            item_code: "SC-0101".into(),
-            item_name: "食品经营许可事项检查".into(),
-            legal_basis: vec![],
-            party: Party { name: "临河区某超市".into(), ..Party::default() },
-            location: Default::default(),
-            officers: vec![],
-            started_at: chrono::Utc::now(),
-            checklist: vec!["证照".into()],
-        })
-        .unwrap();
+    let id = t.create_inspection(&fieldtrail_tests::sample_inspection("临河区某超市")).unwrap();
     let mut total = 0u64;
     for n in 0..count {
         // A photo-sized JPEG per file, each different (noise), so nothing deduplicates.

@@ -372,38 +372,59 @@ fn tampered(dir: &std::path::Path, tamper: impl FnOnce(&rusqlite::Connection)) -
     (copy, problems)
 }
 
-/// Rewrites the lock's signature with automerge directly, as someone with the database could.
-fn swap_lock_signature(c: &rusqlite::Connection, id: &str, also_log_it: bool) {
-    use automerge::transaction::Transactable;
-    use automerge::{AutoCommit, ROOT, ReadDoc};
+/// An inspection's automerge document as stored: its save and the chunks appended since.
+fn stored_doc(c: &rusqlite::Connection, id: &str) -> automerge::AutoCommit {
     let saved: Vec<u8> = c.query_row("SELECT saved FROM documents WHERE id = ?1", [id], |r| r.get(0)).unwrap();
-    let mut doc = AutoCommit::load(&saved).unwrap();
+    let mut doc = automerge::AutoCommit::load(&saved).unwrap();
     let mut stmt = c.prepare("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY id").unwrap();
     for chunk in stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
         doc.load_incremental(&chunk.unwrap()).unwrap();
     }
-    let before = doc.get_heads();
-    let (_, lock) = doc.get(ROOT, "lock").unwrap().unwrap();
-    doc.put(&lock, "signature", "ab".repeat(64)).unwrap();
-    doc.commit();
+    doc
+}
+
+/// Stores what `doc` gained since `before` as a chunk, and, with `log_it`, appends it to the change log with
+/// correctly recomputed links, as someone covering their tracks would.
+fn store_behind_the_terminal(
+    c: &rusqlite::Connection,
+    id: &str,
+    doc: &mut automerge::AutoCommit,
+    before: &[automerge::ChangeHash],
+    log_it: bool,
+) {
     c.execute(
         "INSERT INTO document_chunks (doc_id, bytes) VALUES (?1, ?2)",
-        rusqlite::params![id, doc.save_after(&before)],
+        rusqlite::params![id, doc.save_after(before)],
     )
     .unwrap();
-    if also_log_it {
-        let (seq, previous): (i64, Vec<u8>) = c
-            .query_row("SELECT seq, link FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap();
-        for change in doc.get_changes(&before) {
-            let link = fieldtrail_terminal::history::link(&previous, seq + 1, id, &change.hash().0, change.raw_bytes());
-            c.execute(
-                "INSERT INTO change_log (seq, doc_id, hash, bytes, link) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![seq + 1, id, change.hash().0.as_slice(), change.raw_bytes(), link],
-            )
-            .unwrap();
-        }
+    if !log_it {
+        return;
     }
+    let (mut seq, mut previous): (i64, Vec<u8>) = c
+        .query_row("SELECT seq, link FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    for change in doc.get_changes(before) {
+        seq += 1;
+        let link = fieldtrail_terminal::history::link(&previous, seq, id, &change.hash().0, change.raw_bytes());
+        c.execute(
+            "INSERT INTO change_log (seq, doc_id, hash, bytes, link) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![seq, id, change.hash().0.as_slice(), change.raw_bytes(), &link],
+        )
+        .unwrap();
+        previous = link;
+    }
+}
+
+/// Rewrites the lock's signature with automerge directly, as someone with the database could.
+fn swap_lock_signature(c: &rusqlite::Connection, id: &str, also_log_it: bool) {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let mut doc = stored_doc(c, id);
+    let before = doc.get_heads();
+    let (_, lock) = doc.get(automerge::ROOT, "lock").unwrap().unwrap();
+    doc.put(&lock, "signature", "ab".repeat(64)).unwrap();
+    doc.commit();
+    store_behind_the_terminal(c, id, &mut doc, &before, also_log_it);
 }
 
 /// TRAIL-1 on the terminal: an honest history verifies clean; a change-log row edited, deleted or moved, a
@@ -547,7 +568,7 @@ fn trail_3_case_bundle_verifies_offline() {
 #[test]
 fn trail_1_rewritten_evidence_metadata_is_named() {
     use automerge::transaction::Transactable;
-    use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
+    use automerge::{ObjType, ROOT, ReadDoc, Value};
     let a = authority();
     let dir = TempDir::new().unwrap();
     let t = Terminal::open(dir.path()).unwrap();
@@ -566,12 +587,7 @@ fn trail_1_rewritten_evidence_metadata_is_named() {
     assert!(t.verify_history().unwrap().is_clean());
     drop(t);
     let (_c, problems) = tampered(dir.path(), |c| {
-        let saved: Vec<u8> = c.query_row("SELECT saved FROM documents WHERE id = ?1", [&id], |r| r.get(0)).unwrap();
-        let mut doc = AutoCommit::load(&saved).unwrap();
-        let mut stmt = c.prepare("SELECT bytes FROM document_chunks WHERE doc_id = ?1 ORDER BY id").unwrap();
-        for chunk in stmt.query_map([&id], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
-            doc.load_incremental(&chunk.unwrap()).unwrap();
-        }
+        let mut doc = stored_doc(c, &id);
         let before = doc.get_heads();
         let Some((Value::Object(ObjType::List), list)) = doc.get(ROOT, "evidence").unwrap() else {
             panic!("no evidence list")
@@ -579,23 +595,7 @@ fn trail_1_rewritten_evidence_metadata_is_named() {
         let (_, item) = doc.get(&list, 0).unwrap().unwrap();
         doc.put(&item, "latitude", 41.0).unwrap();
         doc.commit();
-        c.execute(
-            "INSERT INTO document_chunks (doc_id, bytes) VALUES (?1, ?2)",
-            rusqlite::params![id, doc.save_after(&before)],
-        )
-        .unwrap();
-        let (seq, previous): (i64, Vec<u8>) = c
-            .query_row("SELECT seq, link FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap();
-        for change in doc.get_changes(&before) {
-            let link =
-                fieldtrail_terminal::history::link(&previous, seq + 1, &id, &change.hash().0, change.raw_bytes());
-            c.execute(
-                "INSERT INTO change_log (seq, doc_id, hash, bytes, link) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![seq + 1, id, change.hash().0.as_slice(), change.raw_bytes(), link],
-            )
-            .unwrap();
-        }
+        store_behind_the_terminal(c, &id, &mut doc, &before, true);
     });
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("signature over evidence"), "{problems:?}");
