@@ -3,7 +3,6 @@
 
 use crate::ApiError;
 use crate::store::Store;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Where the file with this hash lives under `data_dir`. `sha256` must be 64 lowercase hex digits.
@@ -16,21 +15,7 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     fieldtrail_core::evidence::sha256_of(std::fs::File::open(path)?)
 }
 
-/// What `verify` found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct VerifyReport {
-    pub checked: u64,
-    /// Recorded blobs whose file is gone.
-    pub missing: Vec<String>,
-    /// Recorded blobs whose bytes no longer hash to their name.
-    pub changed: Vec<String>,
-}
-
-impl VerifyReport {
-    pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.changed.is_empty()
-    }
-}
+pub use fieldtrail_core::evidence::VerifyReport;
 
 /// Re-hashes every blob the store records.
 pub fn verify<S: Store>(store: &S, data_dir: &Path) -> Result<VerifyReport, ApiError> {

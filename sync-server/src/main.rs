@@ -66,18 +66,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(ServerCommand::Verify { since_sth }) = &args.command {
         let store = fieldtrail_server::SqliteStore::open(&args.data)?;
         let report = fieldtrail_server::blobs::verify(&store, &args.data)?;
-        for sha in &report.missing {
-            println!("missing  {sha}");
-        }
-        for sha in &report.changed {
-            println!("changed  {sha}");
-        }
-        println!(
-            "{} evidence file(s) checked: {} missing, {} changed",
-            report.checked,
-            report.missing.len(),
-            report.changed.len()
-        );
+        print!("{}", report.render());
         let log = verify_log(&store, &args.data, since_sth)?;
         std::process::exit(if report.is_clean() && log { 0 } else { 1 });
     }

@@ -167,6 +167,42 @@ pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// What re-hashing a store of evidence files found: the terminal's and the server's `verify` both report it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct VerifyReport {
+    /// Files checked.
+    pub checked: u32,
+    /// Files whose bytes are gone.
+    pub missing: Vec<String>,
+    /// Files whose bytes no longer hash to their name.
+    pub changed: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty() && self.changed.is_empty()
+    }
+
+    /// One line per bad file, then the count, as the `verify` commands print it.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for sha in &self.missing {
+            out.push_str(&format!("missing  {sha}\n"));
+        }
+        for sha in &self.changed {
+            out.push_str(&format!("changed  {sha}\n"));
+        }
+        out.push_str(&format!(
+            "{} evidence file(s) checked: {} missing, {} changed\n",
+            self.checked,
+            self.missing.len(),
+            self.changed.len()
+        ));
+        out
+    }
+}
+
 /// The content address of some bytes: SHA-256 in lowercase hex, and the length, read in 1 MiB pieces so any
 /// size hashes in flat memory. The terminal names evidence files by it and the server checks uploads against it.
 pub fn sha256_of(mut reader: impl std::io::Read) -> std::io::Result<(String, u64)> {

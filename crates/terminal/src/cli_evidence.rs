@@ -120,18 +120,7 @@ pub async fn run(terminal: &Terminal, cmd: EvidenceCommand) -> anyhow::Result<()
 /// `verify`: exits with status 1 when any file is missing or changed, or any receipt does not verify.
 pub fn verify(terminal: &Terminal) -> anyhow::Result<()> {
     let report = terminal.verify_evidence()?;
-    for sha in &report.missing {
-        println!("missing  {sha}");
-    }
-    for sha in &report.changed {
-        println!("changed  {sha}");
-    }
-    println!(
-        "{} evidence file(s) checked: {} missing, {} changed",
-        report.checked,
-        report.missing.len(),
-        report.changed.len()
-    );
+    print!("{}", report.render());
     // SYNC-5, TRAIL-1: every kept receipt still verifies and names changes this terminal holds.
     let receipts = terminal.verify_receipts()?;
     for problem in &receipts.problems {

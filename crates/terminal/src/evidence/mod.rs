@@ -13,10 +13,8 @@ use crate::error::{Error, Result};
 use crate::{Terminal, store};
 use fieldtrail_core::{Edit, Evidence, MediaKind};
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use ts_rs::TS;
 
 pub use upload::{UploadOptions, UploadOutcome};
 
@@ -35,23 +33,7 @@ pub struct Capture {
     pub original_name: String,
 }
 
-/// The outcome of [`Terminal::verify_evidence`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct VerifyReport {
-    /// Files checked.
-    pub checked: u32,
-    /// Files whose bytes are gone.
-    pub missing: Vec<String>,
-    /// Files whose bytes no longer hash to their name.
-    pub changed: Vec<String>,
-}
-
-impl VerifyReport {
-    pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.changed.is_empty()
-    }
-}
+pub use fieldtrail_core::evidence::VerifyReport;
 
 /// Evidence services, in their own `impl` so the terminal's core stays small.
 impl Terminal {
