@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod httpsig;
 pub mod identity;
 mod inspection;
+pub mod lock_rule;
 pub mod protocol;
 mod schema;
 pub mod sync;
