@@ -55,6 +55,12 @@ impl Authority {
         let issued = authority::issue(&self.store, &self.key, &req).unwrap();
         (issued.package.to_bytes(), issued.code)
     }
+
+    /// Issues a certificate and enrols its officer on `t` with `pin`.
+    fn enrol_on(&self, t: &Terminal, number: &str, name: &str, pin: &str) {
+        let (package, code) = self.issue(number, name);
+        t.enrol(&package, &code, pin).unwrap();
+    }
 }
 
 fn inspection(t: &Terminal, category: &str, region: &str) -> String {
@@ -163,10 +169,8 @@ fn cert_4_two_officers_present_then_lock() {
     let a = authority();
     let dir = TempDir::new().unwrap();
     let t = Terminal::open(dir.path()).unwrap();
-    let (p1, c1) = a.issue("15080001", "张三");
-    let (p2, c2) = a.issue("15080002", "李四");
-    t.enrol(&p1, &c1, PIN).unwrap();
-    t.enrol(&p2, &c2, "739251").unwrap();
+    a.enrol_on(&t, "15080001", "张三", PIN);
+    a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = t.unlock("15080001", PIN).unwrap();
     let li = t.unlock("15080002", "739251").unwrap();
 
@@ -201,10 +205,8 @@ fn rec_2_evidence_is_signed_by_the_capturing_officer() {
     let a = authority();
     let dir = TempDir::new().unwrap();
     let t = Terminal::open(dir.path()).unwrap();
-    let (p1, c1) = a.issue("15080001", "张三");
-    let (p2, c2) = a.issue("15080002", "李四");
-    t.enrol(&p1, &c1, PIN).unwrap();
-    t.enrol(&p2, &c2, "739251").unwrap();
+    a.enrol_on(&t, "15080001", "张三", PIN);
+    a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
     let li = t.unlock("15080002", "739251").unwrap();
     let id = inspection(&t, "食品安全", "150802");
@@ -227,10 +229,8 @@ fn locked_case(
 ) -> (TempDir, Terminal, String, fieldtrail_terminal::UnlockedOfficer, fieldtrail_terminal::UnlockedOfficer) {
     let dir = TempDir::new().unwrap();
     let t = Terminal::open(dir.path()).unwrap();
-    let (p1, c1) = a.issue("15080001", "张三");
-    let (p2, c2) = a.issue("15080002", "李四");
-    t.enrol(&p1, &c1, PIN).unwrap();
-    t.enrol(&p2, &c2, "739251").unwrap();
+    a.enrol_on(&t, "15080001", "张三", PIN);
+    a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = t.unlock("15080001", PIN).unwrap();
     let li = t.unlock("15080002", "739251").unwrap();
     let id = inspection(&t, "食品安全", "150802");
@@ -499,10 +499,8 @@ fn trail_3_case_bundle_verifies_offline() {
     let a = authority();
     let dir = TempDir::new().unwrap();
     let t = Terminal::open(dir.path()).unwrap();
-    let (p1, c1) = a.issue("15080001", "张三");
-    let (p2, c2) = a.issue("15080002", "李四");
-    t.enrol(&p1, &c1, PIN).unwrap();
-    t.enrol(&p2, &c2, "739251").unwrap();
+    a.enrol_on(&t, "15080001", "张三", PIN);
+    a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
     let li = t.unlock("15080002", "739251").unwrap();
     let id = inspection(&t, "食品安全", "150802");
