@@ -1,6 +1,8 @@
 //! Helpers for FieldTrail's end-to-end tests and benchmarks: a real fieldtrail-server (as a process, or in
 //! this process on a real socket), terminals in their own data directories, and sample inspections.
 
+pub mod bench;
+
 use anyhow::{Context, bail};
 use chrono::Utc;
 use fieldtrail_core::{Kind, LegalBasis, Location, NewInspection, OfficerRef, Party};
