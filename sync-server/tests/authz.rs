@@ -140,7 +140,7 @@ async fn sec_1_a_change_cannot_move_a_case_into_another_agency() {
     let mut left = doc.automerge().fork().with_actor(ActorId::random());
     let mut right = doc.automerge().fork().with_actor(ActorId::random());
     left.put(automerge::ROOT, "agency", OTHER).unwrap();
-    right.put(automerge::ROOT, "agency", OWN).unwrap();
+    right.put(automerge::ROOT, "agency", "丙局").unwrap();
     left.commit();
     right.commit();
     left.merge(&mut right).unwrap();

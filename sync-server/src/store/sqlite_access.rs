@@ -64,8 +64,9 @@ impl AccessTx for SqliteTx<'_> {
         let mut stmt = self.tx.prepare(
             "SELECT d.id, d.seq, d.heads, d.created_at, d.updated_at, d.agency,
                     (SELECT count(*) FROM changes c WHERE c.doc_id = d.id)
-             FROM documents d
-             WHERE d.agency = ?1 OR d.id IN (SELECT doc_id FROM document_shares WHERE agency = ?1)
+             FROM (SELECT id FROM documents WHERE agency = ?1
+                   UNION ALL SELECT doc_id FROM document_shares WHERE agency = ?1) AS mine
+             JOIN documents d ON d.id = mine.id
              ORDER BY d.seq",
         )?;
         let rows = stmt.query_map([agency], |r| {
