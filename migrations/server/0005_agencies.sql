@@ -3,7 +3,7 @@
 -- those shared with its agency (联合检查).
 ALTER TABLE documents ADD COLUMN agency TEXT NOT NULL DEFAULT '';
 -- Documents stored before agencies were recorded belong to the agency of the device that delivered their first
--- change; one whose first device is not registered belongs to no agency until an administrator assigns it.
+-- change; one whose first device is not registered belongs to no agency, and no device is offered it.
 UPDATE documents SET agency = coalesce(
     (SELECT d.agency FROM changes c JOIN devices d ON d.id = c.device WHERE c.doc_id = documents.id ORDER BY c.seq LIMIT 1),
     '');

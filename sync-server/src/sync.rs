@@ -131,6 +131,9 @@ fn receive(
     let existed = stored.is_some();
     let mut doc = stored.unwrap_or_else(AutoCommit::new);
     let before = doc.get_heads();
+    // What the stored case says before this message: a case stored before agencies were checked may name
+    // another agency than its owner (or none), and may go on doing so, but no change may move it anywhere else.
+    let named_before = access.as_ref().map(|_| InspectionDoc::agency_of(&doc).unwrap_or_default());
     let mut state = resume_state(tx.shared_heads(terminal, id)?);
     doc.sync().receive_sync_message(&mut state, msg).map_err(|e| {
         ApiError::bad("bad_sync_message", format!("document {id}: the sync message's changes do not apply: {e}"))
@@ -138,7 +141,7 @@ fn receive(
     let after = doc.get_heads();
     if after != before {
         let inspection = check_inspection(&doc, id)?;
-        let agency = check_agency(actor, access.as_ref(), &inspection, id)?;
+        let agency = check_agency(actor, access.as_ref(), named_before.as_deref(), &inspection, id)?;
         let new = doc.get_changes(&before);
         crate::lock_rule::check(&doc, &new, id)?;
         tx.save_document(id, &mut doc, &new, terminal)?;
@@ -168,11 +171,12 @@ fn check_inspection(doc: &AutoCommit, id: &str) -> Result<InspectionDoc, ApiErro
 }
 
 /// SEC-1: the agency a document names, read from its content. A new document must name the delivering
-/// device's agency, which becomes its owner; a stored one must go on naming its owner, so no change moves a
-/// case into another agency's hands. Returns the agency.
+/// device's agency, which becomes its owner; a stored one must go on naming its owner (or what it named
+/// before these changes), so no change moves a case into another agency's hands. Returns the agency.
 fn check_agency(
     actor: &Actor,
     access: Option<&DocumentAccess>,
+    named_before: Option<&str>,
     inspection: &InspectionDoc,
     id: &str,
 ) -> Result<String, ApiError> {
@@ -183,7 +187,7 @@ fn check_agency(
     match access {
         None => authorize(actor, Action::Create, Resource::NewDocument { claimed_agency: &claimed })
             .map_err(|d| d.into_api(&format!("document {id}")))?,
-        Some(access) if access.owner != claimed => {
+        Some(access) if access.owner != claimed && named_before != Some(claimed.as_str()) => {
             return Err(ApiError::Forbidden {
                 code: "agency_mismatch",
                 message: format!(

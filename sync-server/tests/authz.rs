@@ -250,3 +250,29 @@ async fn sec_1_an_edited_share_record_no_longer_matches_the_log() {
     let report = fieldtrail_server::trail::verify(&store, key.public_key(), &[]).unwrap();
     assert_eq!(report.problems.iter().map(|p| p.code).collect::<Vec<_>>(), ["share_not_in_log"]);
 }
+
+/// A case stored before agencies were checked (migration 0005 gives it the agency of the device that delivered
+/// it) may name another agency, or none: its owner's edits still sync, but no change moves it elsewhere.
+#[tokio::test]
+async fn sec_1_a_case_from_before_agencies_keeps_syncing_but_cannot_move() {
+    let h = start().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut doc = inspection(&id);
+    let (status, _) = h.post(request(DEVICE, 0, vec![(id.clone(), message(doc.automerge(), vec![]))])).await;
+    assert_eq!(status, 200);
+    // As the migration leaves it: the device and the case are 乙局's, the case itself still says 测试局.
+    let conn = rusqlite::Connection::open(h.data.join("server.db")).unwrap();
+    conn.execute("UPDATE devices SET agency = ?1", [OTHER]).unwrap();
+    conn.execute("UPDATE documents SET agency = ?1", [OTHER]).unwrap();
+    drop(conn);
+
+    let stored = doc.heads();
+    let mut moved = doc.clone();
+    moved.apply(&Edit::SetAgency("丙局".into()), Utc::now()).unwrap();
+    let body = request(DEVICE, 0, vec![(id.clone(), message(moved.automerge(), stored.clone()))]);
+    h.refused(body, 403, "agency_mismatch", "丙局").await;
+
+    doc.apply(&Edit::SetResult("合格".into()), Utc::now()).unwrap();
+    let (status, bytes) = h.post(request(DEVICE, 0, vec![(id.clone(), message(doc.automerge(), stored))])).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+}

@@ -99,7 +99,13 @@ impl InspectionDoc {
     /// agency field holds two different values names no single agency and is refused, so a change cannot win
     /// a merge into another agency's hands.
     pub fn agency(&self) -> Result<String> {
-        let values = self.doc.get_all(ROOT, AGENCY)?;
+        Self::agency_of(&self.doc)
+    }
+
+    /// [`InspectionDoc::agency`] of a document not (yet) checked as an inspection, without copying it: the
+    /// server reads a stored case's agency before it applies arriving changes.
+    pub fn agency_of(doc: &AutoCommit) -> Result<String> {
+        let values = doc.get_all(ROOT, AGENCY)?;
         let mut agencies = values.iter().map(|(value, _)| match value {
             Value::Scalar(s) => {
                 s.as_str().map(str::to_owned).ok_or_else(|| Error::Malformed("'agency' is not text".into()))

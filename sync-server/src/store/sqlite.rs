@@ -9,7 +9,7 @@ use rusqlite_migration::{M, Migrations};
 use std::path::Path;
 use std::sync::Mutex;
 
-fn migrations() -> Migrations<'static> {
+pub(super) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../../migrations/server/0001_documents.sql")),
         M::up(include_str!("../../../migrations/server/0002_uploads.sql")),

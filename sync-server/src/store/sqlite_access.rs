@@ -31,16 +31,7 @@ impl AccessTx for SqliteTx<'_> {
         cursor: u64,
         limit: usize,
     ) -> Result<Vec<(String, u64, Vec<ChangeHash>)>, ApiError> {
-        // A shared document counts as changed when it changed or when it was shared, whichever is newer.
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT id, seq, heads FROM (
-                 SELECT id, seq, heads FROM documents WHERE agency = ?1 AND seq > ?2
-                 UNION ALL
-                 SELECT d.id, max(d.seq, s.seq) AS seq, d.heads
-                 FROM document_shares s JOIN documents d ON d.id = s.doc_id
-                 WHERE s.agency = ?1 AND max(d.seq, s.seq) > ?2
-             ) ORDER BY seq LIMIT ?3",
-        )?;
+        let mut stmt = self.tx.prepare_cached(CHANGED_SINCE)?;
         let rows = stmt.query_map(params![agency, cursor as i64, limit as i64], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, Vec<u8>>(2)?))
         })?;
@@ -156,6 +147,16 @@ impl AccessTx for SqliteTx<'_> {
     }
 }
 
+/// A device's pull: its agency's documents by the (agency, seq) index, and those shared with the agency, a shared
+/// one counting as changed when it changed or when it was shared, whichever is newer.
+const CHANGED_SINCE: &str = "SELECT id, seq, heads FROM (
+        SELECT id, seq, heads FROM documents WHERE agency = ?1 AND seq > ?2
+        UNION ALL
+        SELECT d.id, max(d.seq, s.seq) AS seq, d.heads
+        FROM document_shares s JOIN documents d ON d.id = s.doc_id
+        WHERE s.agency = ?1 AND max(d.seq, s.seq) > ?2
+    ) ORDER BY seq LIMIT ?3";
+
 const SHARE_EVENTS: &str = "SELECT seq, doc_id, agency, action, by_whom, reason, at_ms, log_index FROM share_events";
 
 fn share_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShareEntry> {
@@ -177,4 +178,46 @@ fn share_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShareEntry> {
         event,
         log_index: r.get::<_, i64>(7)? as u64,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SqliteStore;
+    use crate::store::Store;
+    use rusqlite::Connection;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn sec_1_stored_cases_get_their_first_device_s_agency_and_pulls_read_by_index() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut conn = Connection::open(dir.path().join("server.db")).unwrap();
+        super::super::sqlite::migrations().to_version(&mut conn, 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO devices (id, public_key, agency, status, registered_by, registered_at)
+                 VALUES ('d1', x'00', '甲局', 'active', 't', 't'), ('d2', x'00', '乙局', 'active', 't', 't');
+             INSERT INTO documents (id, saved, heads, seq, created_at, updated_at)
+                 VALUES ('doc1', x'', x'', 2, 't', 't'), ('doc2', x'', x'', 3, 't', 't');
+             INSERT INTO changes (doc_id, hash, actor, actor_seq, device_time, bytes, device, received_at)
+                 VALUES ('doc1', x'01', x'aa', 1, 0, x'', 'd1', 't'), ('doc1', x'02', x'bb', 1, 0, x'', 'd2', 't'),
+                        ('doc2', x'03', x'cc', 1, 0, x'', 'unregistered', 't');",
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let owner = |id: &str| store.transact(|tx| tx.document_access(id)).unwrap().unwrap().owner;
+        assert_eq!(owner("doc1"), "甲局", "the agency of the device that delivered the first change");
+        assert_eq!(owner("doc2"), "", "no registered device: no agency, seen by no device");
+
+        let conn = Connection::open(dir.path().join("server.db")).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {CHANGED_SINCE}"))
+            .unwrap()
+            .query_map(params!["甲局", 0, 500], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|step| step.contains("documents_by_agency")), "{plan:#?}");
+        assert!(!plan.iter().any(|step| step.starts_with("SCAN documents")), "{plan:#?}");
+    }
 }
