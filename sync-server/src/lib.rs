@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod authority;
+pub mod authz;
 pub mod blobs;
 pub mod devices;
 mod error;
@@ -14,6 +15,7 @@ pub mod lock_rule;
 pub mod log_routes;
 pub mod photo;
 pub mod routes;
+pub mod shares;
 pub mod store;
 pub mod sync;
 pub mod trail;

@@ -346,6 +346,8 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
         let mut builder = TreeBuilder::new();
         let mut nodes: HashMap<(u32, u64), Hash> = HashMap::new();
         let mut logged_changes: HashSet<(String, Hash)> = HashSet::new();
+        // Share leaves by index, to meet the recorded share events (SEC-1).
+        let mut logged_shares: HashMap<u64, Hash> = HashMap::new();
         let mut check_heads = |size: u64, root: Hash, report: &mut LogReport| {
             for (who, want) in heads.remove(&size).unwrap_or_default() {
                 if want != root {
@@ -383,6 +385,9 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
                 match Leaf::decode(&data) {
                     Ok(leaf) if leaf.kind == LeafKind::Change => {
                         logged_changes.insert((leaf.document, leaf.hash));
+                    }
+                    Ok(leaf) if matches!(leaf.kind, LeafKind::Share | LeafKind::Unshare) => {
+                        logged_shares.insert(index, leaf.hash);
                     }
                     Ok(_) => {}
                     Err(e) => report.problem("log_entry_changed", format!("log entry {index}: {e}")),
@@ -461,6 +466,29 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
                 "change_missing",
                 format!("the log records change {} of document {doc}, which is no longer stored", hex::encode(hash)),
             );
+        }
+
+        // Every recorded share is logged, at its index, under the digest of what the record says; every logged
+        // share is recorded.
+        let mut after_seq = 0;
+        loop {
+            let page = tx.all_share_events(after_seq, PAGE)?;
+            let Some(last) = page.last() else { break };
+            after_seq = last.seq;
+            for share in page {
+                if logged_shares.remove(&share.log_index) != Some(share.event.digest()) {
+                    report.problem(
+                        "share_not_in_log",
+                        format!(
+                            "the share of document {} with {} (log entry {}) is not what the log holds",
+                            share.event.document, share.event.agency, share.log_index
+                        ),
+                    );
+                }
+            }
+        }
+        for index in logged_shares.into_keys() {
+            report.problem("share_missing", format!("log entry {index} records a share that is no longer stored"));
         }
 
         // Consistency of each given head with the newest signed head, by proof, as an auditor without the

@@ -16,7 +16,7 @@ use common::{DEVICE, MAX_BODY, dump_records, start};
 
 fn inspection(id: &str) -> InspectionDoc {
     let new = NewInspection {
-        agency: "乌拉特前旗应急管理局".into(),
+        agency: "测试局".into(), // the harness device's agency (SEC-1)
         kind: Kind::Inspection,
         item_code: "AJ-0203".into(),
         item_name: "非煤矿山安全检查".into(),

@@ -95,6 +95,33 @@ impl InspectionDoc {
         Reader::new(&self.doc).string(&ROOT, ID, "id")
     }
 
+    /// The agency the document says it belongs to (SEC-1). Every concurrent value counts: a document whose
+    /// agency field holds two different values names no single agency and is refused, so a change cannot win
+    /// a merge into another agency's hands.
+    pub fn agency(&self) -> Result<String> {
+        Self::agency_of(&self.doc)
+    }
+
+    /// [`InspectionDoc::agency`] of a document not (yet) checked as an inspection, without copying it: the
+    /// server reads a stored case's agency before it applies arriving changes.
+    pub fn agency_of(doc: &AutoCommit) -> Result<String> {
+        let values = doc.get_all(ROOT, AGENCY)?;
+        let mut agencies = values.iter().map(|(value, _)| match value {
+            Value::Scalar(s) => {
+                s.as_str().map(str::to_owned).ok_or_else(|| Error::Malformed("'agency' is not text".into()))
+            }
+            _ => Err(Error::Malformed("'agency' is not text".into())),
+        });
+        let first = agencies.next().transpose()?.unwrap_or_default();
+        for other in agencies {
+            let other = other?;
+            if other != first {
+                return Err(Error::Malformed(format!("'agency' holds conflicting values '{first}' and '{other}'")));
+            }
+        }
+        Ok(first)
+    }
+
     /// Materialises the inspection and lists the fields in conflict.
     pub fn read(&self) -> Result<InspectionView> {
         let mut r = Reader::new(&self.doc);

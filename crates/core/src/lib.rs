@@ -17,6 +17,7 @@ mod inspection;
 pub mod lock_rule;
 pub mod protocol;
 mod schema;
+pub mod share;
 pub mod sync;
 mod timeline;
 pub mod trail;

@@ -15,6 +15,7 @@ pub mod history;
 mod http;
 pub mod officers;
 pub mod receipts;
+pub mod share;
 mod status;
 mod store;
 mod sync;

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use fieldtrail_core::share::ShareAction;
 use fieldtrail_core::{
     CatalogueItem, CheckResult, Edit, InspectionView, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party,
     Status,
@@ -150,6 +151,10 @@ enum InspectionCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Share the inspection with another agency (联合检查): the server records who, when and why.
+    Share(ShareArgs),
+    /// Withdraw a share: the agency's terminals are no longer offered the inspection.
+    Unshare(ShareArgs),
     /// Record an attempt to interfere with the enforcement.
     Interference {
         id: String,
@@ -160,6 +165,19 @@ enum InspectionCommand {
         #[arg(long)]
         description: String,
     },
+}
+
+#[derive(Debug, Args)]
+struct ShareArgs {
+    id: String,
+    /// The agency to share with.
+    #[arg(long)]
+    agency: String,
+    #[arg(long)]
+    reason: String,
+    /// The server's base URL, e.g. http://127.0.0.1:8787
+    #[arg(long, env = "FIELDTRAIL_SERVER")]
+    server: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -293,6 +311,8 @@ async fn main() -> anyhow::Result<()> {
                 r.rounds, r.sent_docs, r.received_docs, r.bytes_sent, r.bytes_received
             );
         }
+        Command::Inspection(InspectionCommand::Share(a)) => share(&terminal, a, ShareAction::Shared).await?,
+        Command::Inspection(InspectionCommand::Unshare(a)) => share(&terminal, a, ShareAction::Unshared).await?,
         Command::Inspection(cmd) => inspection(&terminal, cmd)?,
         Command::Catalogue(cmd) => catalogue(&terminal, cmd)?,
         Command::Evidence(cmd) => cli_evidence::run(&terminal, cmd).await?,
@@ -314,6 +334,19 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn share(terminal: &Terminal, a: ShareArgs, action: ShareAction) -> anyhow::Result<()> {
+    let s = terminal.share(&a.server, &a.id, action, &a.agency, &a.reason).await?;
+    println!(
+        "inspection {} {} {}: recorded by the server as log entry {} (by {})",
+        a.id,
+        action.as_str(),
+        s.event.agency,
+        s.log_index,
+        s.event.by
+    );
     Ok(())
 }
 
@@ -402,6 +435,7 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
             println!("{}", terminal.party_signed(&id, &bytes, None)?);
         }
         InspectionCommand::RefuseSignature { id, reason } => terminal.signature_refused(&id, &reason)?,
+        InspectionCommand::Share(_) | InspectionCommand::Unshare(_) => unreachable!("shares are sent by main"),
         InspectionCommand::Interference { id, officer, pin, description } => {
             terminal.record_interference(&id, &description, &terminal.unlock(&officer, &pin)?)?;
         }

@@ -23,6 +23,10 @@ pub enum LeafKind {
     Change = 1,
     /// An evidence file whose upload completed and verified (`hash` is its SHA-256).
     Evidence = 2,
+    /// An inspection shared with another agency (SEC-1; `hash` is [`crate::share::ShareEvent::digest`]).
+    Share = 3,
+    /// A share withdrawn (`hash` likewise).
+    Unshare = 4,
 }
 
 /// One entry of the log.
@@ -91,6 +95,8 @@ impl Leaf {
         let kind = match bytes[1] {
             1 => LeafKind::Change,
             2 => LeafKind::Evidence,
+            3 => LeafKind::Share,
+            4 => LeafKind::Unshare,
             k => return Err(bad(&format!("unknown kind {k}"))),
         };
         let mut time = [0u8; 8];
