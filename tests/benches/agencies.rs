@@ -14,8 +14,8 @@ use tempfile::TempDir;
 
 const OTHER: &str = "乌拉特前旗应急管理局";
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+fn env(name: &str, full: usize, smoke: usize) -> usize {
+    fieldtrail_tests::bench::size(name, full as u64, smoke as u64) as usize
 }
 
 fn fill(t: &Terminal, agency: &str, n: usize) -> anyhow::Result<()> {
@@ -50,7 +50,7 @@ async fn fresh_pull(dir: &Path, name: &str, data: &Path, url: &str) -> anyhow::R
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let (own, other) = (env("FT_OWN_DOCS", 100), env("FT_OTHER_DOCS", 10_000));
+    let (own, other) = (env("FT_OWN_DOCS", 100, 5), env("FT_OTHER_DOCS", 10_000, 20));
     let runs = 21;
     let dir = TempDir::new()?;
     let server = InProcessServer::start(&dir.path().join("server")).await?;
