@@ -13,6 +13,7 @@ mod error;
 pub mod lock_rule;
 pub mod log_routes;
 pub mod photo;
+pub mod restore;
 pub mod routes;
 pub mod store;
 pub mod sync;

@@ -77,6 +77,25 @@ impl InspectionDoc {
         Ok(this)
     }
 
+    /// SEC-3: wraps a document that arrived by sync only if it reads completely as inspection `id` of a
+    /// schema this build knows; otherwise hands the document back, untouched, with the reason, so the caller
+    /// can keep its bytes aside instead of losing them.
+    pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<Self, (AutoCommit, Error)> {
+        let this = InspectionDoc { doc };
+        let check = this.check_schema().and_then(|()| this.read()).and_then(|view| {
+            let inner = view.inspection.id;
+            if inner == id {
+                Ok(())
+            } else {
+                Err(Error::Malformed(format!("the document says it is inspection {inner}")))
+            }
+        });
+        match check {
+            Ok(()) => Ok(this),
+            Err(e) => Err((this.doc, e)),
+        }
+    }
+
     fn check_schema(&self) -> Result<()> {
         match self.doc.get(ROOT, SCHEMA)? {
             Some((Value::Scalar(s), _)) => match s.as_ref() {

@@ -14,6 +14,13 @@ pub const CONTENT_TYPE: &str = "application/cbor";
 pub const MAX_DOCS_PER_REQUEST: usize = 500;
 /// How many changed documents the server offers in one response before it sets `more`.
 pub const PULL_PAGE: usize = 500;
+/// Bytes of a tree head's root a request names (`log_root`): enough that two different roots never pass for
+/// one by accident, few enough to keep an idle request small.
+pub const LOG_ROOT_PREFIX: usize = 8;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
 
 /// One automerge sync message for one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +43,18 @@ pub struct SyncRequest {
     /// The version of the revocation list the terminal holds (0: none); the server sends a newer one.
     #[serde(default)]
     pub revocation_version: u64,
+    /// The size of the newest head of the server's log this terminal holds (0: none); the server answers with
+    /// where its log stands and a consistency proof from it (SEC-6).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub log_size: u64,
+    /// The first [`LOG_ROOT_PREFIX`] bytes of that head's root: when the log still has exactly that head, the
+    /// server leaves `log` out of its response, so an idle sync stays small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_root: Option<ByteBuf>,
+    /// A head the server signed that its log no longer contains: the proof that it was restored from a
+    /// backup, which the server records (SEC-6, docs/trail.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_head: Option<crate::trail::SignedTreeHead>,
 }
 
 /// `POST /v1/sync` response body.
@@ -55,6 +74,11 @@ pub struct SyncResponse {
     /// inclusion proofs (SYNC-5, docs/trail.md). Absent when the request brought no new change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<crate::trail::Receipt>,
+    /// Where the server's log stands: its newest signed head and the consistency proof from the request's
+    /// `log_size`, so a terminal tells a server restored from a backup (SEC-6). Absent while the log is empty,
+    /// and when the request's `log_size` and `log_root` name the newest head already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<crate::trail::restore::LogState>,
 }
 
 /// The body of every error response, and the shape of errors crossing into the app.
@@ -124,6 +148,9 @@ mod tests {
             cursor: 7,
             docs: vec![DocMessage { id: "d".into(), msg: ByteBuf::from(vec![0x42, 1, 2]) }],
             revocation_version: 0,
+            log_size: 0,
+            log_root: None,
+            lost_head: None,
         }
     }
 
@@ -139,7 +166,8 @@ mod tests {
         newer.v = 2;
         let err = decode::<SyncRequest>(&encode(&newer)).unwrap_err();
         assert_eq!(err, DecodeError::UnsupportedVersion { found: 2, supported: 1 });
-        let reply = SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None, receipt: None };
+        let reply =
+            SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None, receipt: None, log: None };
         let err = decode::<SyncRequest>(&encode(&reply)).unwrap_err();
         assert!(matches!(&err, DecodeError::Shape(m) if m.contains("terminal")), "{err}");
         let bytes = encode(&request());

@@ -132,6 +132,20 @@ pub fn verify(terminal: &Terminal) -> anyhow::Result<()> {
         receipts.changes,
         receipts.problems.len()
     );
+    // SEC-6: receipts of a log the server lost in a restore still verify (they are what it signed then); the
+    // restore is reported as what happened to the server, not as a problem of this terminal.
+    for r in terminal.server_restores()? {
+        let proof = match (&r.reported_at, &r.refused) {
+            (Some(at), None) => format!("the server recorded it at {at}"),
+            (_, Some(why)) => format!("the server refused the proof: {why}"),
+            _ => "not yet shown to the server".to_owned(),
+        };
+        println!(
+            "restore  {} was restored from a backup (detected {}): {}. At least {} receipt(s) received before name \
+             entries of the lost log (tree size {}); their changes were sent again; {proof}",
+            r.server, r.detected_at, r.reason, r.lost_receipts, r.lost_head.size
+        );
+    }
     if !report.is_clean() || !receipts.is_clean() {
         std::process::exit(1);
     }

@@ -19,6 +19,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/terminal/0004_receipts.sql")),
         M::up(include_str!("../../../migrations/terminal/0005_change_log.sql")),
         M::up(include_str!("../../../migrations/terminal/0006_catalogue.sql")),
+        M::up(include_str!("../../../migrations/terminal/0010_restores_quarantine.sql")),
     ])
 }
 
@@ -125,6 +126,13 @@ pub fn set_server_heads(conn: &Connection, id: &str, heads: &[ChangeHash]) -> Re
 /// Documents whose heads differ from what the server was last known to have.
 pub fn unsynced(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT id FROM documents WHERE heads != server_heads ORDER BY updated_at")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Every document's id.
+pub fn all_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM documents ORDER BY updated_at")?;
     let ids = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
     Ok(ids)
 }

@@ -3,9 +3,11 @@
 
 pub mod identity;
 pub mod log;
+pub mod restore;
 mod sqlite;
 mod sqlite_identity;
 mod sqlite_log;
+mod sqlite_restore;
 
 pub use sqlite::SqliteStore;
 
@@ -20,7 +22,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// What the sync logic needs inside a transaction.
-pub trait StoreTx: identity::IdentityTx + log::LogTx {
+pub trait StoreTx: identity::IdentityTx + log::LogTx + restore::RestoreTx {
     fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
     /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;

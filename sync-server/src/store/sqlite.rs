@@ -15,6 +15,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/server/0002_uploads.sql")),
         M::up(include_str!("../../../migrations/server/0003_identity.sql")),
         M::up(include_str!("../../../migrations/server/0004_log.sql")),
+        M::up(include_str!("../../../migrations/server/0008_restores.sql")),
     ])
 }
 
