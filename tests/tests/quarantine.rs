@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
+use automerge::{AutoCommit, ObjType, ROOT};
 use fieldtrail_core::{Edit, InspectionDoc};
 use fieldtrail_server::SqliteStore;
 use fieldtrail_server::store::Store;
@@ -24,7 +24,7 @@ const DELIVERED_BY: &str = "an-older-server";
 /// Stores `doc`'s changes since `before` on the server, as a sync would, log leaves included.
 fn store_on_server(data: &Path, id: &str, doc: &mut AutoCommit, before: &[automerge::ChangeHash]) {
     let store = SqliteStore::open(data).unwrap();
-    let new: Vec<automerge::Change> = doc.get_changes(before).into_iter().cloned().collect();
+    let new = doc.get_changes(before);
     let hashes: Vec<[u8; 32]> = new.iter().map(|c| c.hash().0).collect();
     store
         .transact(|tx| {
@@ -91,7 +91,7 @@ fn sec_3_a_malformed_document_is_quarantined_and_the_rest_keeps_syncing() {
         assert!(t.show(&bad).is_err(), "an unreadable document is not listed as an inspection");
         assert_eq!(t.list_inspections().unwrap().len(), 2);
         // Its bytes are kept: the whole document as the server had it.
-        let kept = AutoCommit::load(&t.quarantined_bytes(&bad).unwrap().unwrap()).unwrap();
+        let mut kept = AutoCommit::load(&t.quarantined_bytes(&bad).unwrap().unwrap()).unwrap();
         assert_eq!(kept.get_heads(), doc.get_heads());
         let json = status_json(t);
         assert_eq!(json["quarantined"][0]["id"], bad.as_str(), "{json}");

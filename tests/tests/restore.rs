@@ -122,6 +122,12 @@ fn sec_6_a_server_restored_from_backup_gets_back_everything_the_terminals_delive
     assert!(ra.server_restored, "{ra:?}");
     let rb = rt.block_on(b.sync(&url)).unwrap();
     assert!(rb.server_restored, "{rb:?}");
+    for (name, r) in [("a", &ra), ("b", &rb)] {
+        println!(
+            "terminal {name} found the restore and re-sent {} document(s): {} round trip(s), {} bytes up, {} down",
+            r.sent_docs, r.rounds, r.bytes_sent, r.bytes_received
+        );
+    }
     for t in [&a, &b] {
         let report = rt.block_on(t.sync(&url)).unwrap();
         assert!(!report.server_restored, "a restore is found once: {report:?}");
