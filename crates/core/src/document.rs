@@ -22,6 +22,13 @@ pub struct InspectionDoc {
 
 type Result<T> = std::result::Result<T, Error>;
 
+/// A document that does not read as the inspection it was sent as (SEC-3), handed back whole with the reason.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub doc: AutoCommit,
+    pub error: Error,
+}
+
 impl InspectionDoc {
     /// Opens a new case. `actor` identifies the device (and later the officer) in the change history.
     pub fn create(id: &str, new: &NewInspection, actor: ActorId) -> Result<Self> {
@@ -80,7 +87,7 @@ impl InspectionDoc {
     /// SEC-3: wraps a document that arrived by sync only if it reads completely as inspection `id` of a
     /// schema this build knows; otherwise hands the document back, untouched, with the reason, so the caller
     /// can keep its bytes aside instead of losing them.
-    pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<Self, (AutoCommit, Error)> {
+    pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<Self, Box<Unreadable>> {
         let this = InspectionDoc { doc };
         let check = this.check_schema().and_then(|()| this.read()).and_then(|view| {
             let inner = view.inspection.id;
@@ -92,7 +99,7 @@ impl InspectionDoc {
         });
         match check {
             Ok(()) => Ok(this),
-            Err(e) => Err((this.doc, e)),
+            Err(error) => Err(Box::new(Unreadable { doc: this.doc, error })),
         }
     }
 

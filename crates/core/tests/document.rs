@@ -204,13 +204,13 @@ fn sec_3_an_unreadable_document_is_handed_back_with_the_reason() {
     let mut raw = doc.automerge().clone();
     assert!(InspectionDoc::readable(raw.clone(), id).is_ok());
 
-    let (_, e) = InspectionDoc::readable(raw.clone(), "00000000-0000-4000-8000-000000000000").err().unwrap();
-    assert!(e.to_string().contains(id), "{e}");
+    let wrong = InspectionDoc::readable(raw.clone(), "00000000-0000-4000-8000-000000000000").err().unwrap();
+    assert!(wrong.error.to_string().contains(id), "{}", wrong.error);
 
     raw.delete(automerge::ROOT, "item").unwrap();
     raw.commit();
     let heads = raw.get_heads();
-    let (mut back, e) = InspectionDoc::readable(raw, id).err().unwrap();
-    assert!(e.to_string().contains("'item' is missing or not an object"), "{e}");
-    assert_eq!(back.get_heads(), heads, "the document comes back as it was");
+    let mut back = InspectionDoc::readable(raw, id).err().unwrap();
+    assert!(back.error.to_string().contains("'item' is missing or not an object"), "{}", back.error);
+    assert_eq!(back.doc.get_heads(), heads, "the document comes back as it was");
 }

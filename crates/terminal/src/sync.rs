@@ -225,7 +225,9 @@ fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: Doc
         let mut inspection = if changed {
             match InspectionDoc::readable(raw, &id) {
                 Ok(inspection) => inspection,
-                Err((mut raw, e)) => return set_aside(session, e.to_string(), &raw.save()),
+                Err(mut unreadable) => {
+                    return set_aside(session, unreadable.error.to_string(), &unreadable.doc.save());
+                }
             }
         } else {
             InspectionDoc::from_automerge(raw).map_err(|e| Error::BadReply(format!("document {id}: {e}")))?
