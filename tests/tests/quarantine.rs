@@ -121,3 +121,53 @@ fn sec_3_a_malformed_document_is_quarantined_and_the_rest_keeps_syncing() {
     }
     drop(server);
 }
+
+/// SEC-3: a document a terminal holds that a later change makes unreadable keeps its last readable state on
+/// the terminal; the change is kept aside, and the fix brings both in.
+#[test]
+fn sec_3_a_known_document_made_unreadable_keeps_its_last_readable_state() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dirs = TempDir::new().unwrap();
+    let data = dirs.path().join("server");
+    let server = ServerProcess::start(&data).unwrap();
+    let url = server.url();
+    let a = Terminal::open(dirs.path().join("a")).unwrap();
+    register(&data, &a).unwrap();
+    let id = a.create_inspection(&sample_inspection("临河区某超市")).unwrap();
+    let other = a.create_inspection(&sample_inspection("临河区某饭店")).unwrap();
+    rt.block_on(a.sync(&url)).unwrap();
+
+    // On the server, a change that deletes the item (written into its store, as the first test says why).
+    let mut doc = SqliteStore::open(&data).unwrap().transact(|tx| tx.load_document(&id)).unwrap().unwrap();
+    let readable_heads = doc.get_heads();
+    doc.delete(ROOT, "item").unwrap();
+    doc.commit();
+    store_on_server(&data, &id, &mut doc, &readable_heads);
+
+    a.edit(&other, &[Edit::SetFindings("正常。".into())]).unwrap();
+    let report = rt.block_on(a.sync(&url)).unwrap();
+    assert_eq!(report.quarantined_docs, 1, "{report:?}");
+    assert_eq!(a.unsynced().unwrap(), Vec::<String>::new(), "the other document went through");
+    let status = a.status(&url).unwrap();
+    assert_eq!(status.quarantined.len(), 1);
+    assert_eq!(status.quarantined[0].id, id);
+    assert_eq!(a.document(&id).unwrap().heads(), readable_heads, "the last readable state stays");
+    assert_eq!(a.show(&id).unwrap().inspection.item_code, "SC-0101");
+    let mut kept = AutoCommit::load(&a.quarantined_bytes(&id).unwrap().unwrap()).unwrap();
+    assert_eq!(kept.get_heads(), doc.get_heads(), "the unreadable change is kept");
+
+    // The fix arrives: the document takes the deletion and the fix, and leaves quarantine.
+    let before = doc.get_heads();
+    let item = doc.put_object(ROOT, "item", ObjType::Map).unwrap();
+    doc.put(&item, "code", "SC-0102").unwrap();
+    doc.put(&item, "name", "食品经营许可事项检查").unwrap();
+    doc.commit();
+    store_on_server(&data, &id, &mut doc, &before);
+    rt.block_on(a.sync(&url)).unwrap();
+    assert!(a.status(&url).unwrap().quarantined.is_empty());
+    assert_eq!(a.document(&id).unwrap().heads(), doc.get_heads());
+    assert_eq!(a.show(&id).unwrap().inspection.item_code, "SC-0102");
+    let history = a.verify_history().unwrap();
+    assert!(history.is_clean(), "the hash-linked history took the changes in: {:?}", history.problems);
+    drop(server);
+}

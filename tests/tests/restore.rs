@@ -154,6 +154,19 @@ fn sec_6_a_server_restored_from_backup_gets_back_everything_the_terminals_delive
         let changes = a.document(id).unwrap().automerge().get_changes(&[]).len() as u64;
         assert_eq!(row["changes"].as_u64(), Some(changes), "document {id}: changes stored on the server");
     }
+
+    // And syncing goes on as before the restore: b pulls what a does next (its cursor is back in the
+    // server's history), and a pulls b's answer.
+    let fifth = a.create_inspection(&sample_inspection("临河区某五金店")).unwrap();
+    a.edit(&first, &[Edit::SetFindings("复查：已整改。".into())]).unwrap();
+    rt.block_on(a.sync(&url)).unwrap();
+    rt.block_on(b.sync(&url)).unwrap();
+    assert_eq!(b.show(&first).unwrap().inspection.findings, "复查：已整改。");
+    b.edit(&fifth, &[Edit::SetResult("合格".into())]).unwrap();
+    rt.block_on(b.sync(&url)).unwrap();
+    rt.block_on(a.sync(&url)).unwrap();
+    assert_eq!(a.show(&fifth).unwrap().inspection.result, "合格");
+    assert_eq!(heads(&a), heads(&b));
     server.stop().unwrap();
 
     // Every evidence file is on the server again, under its hash, and its records agree.
