@@ -85,20 +85,19 @@ impl InspectionDoc {
     }
 
     /// SEC-3: wraps a document that arrived by sync only if it reads completely as inspection `id` of a
-    /// schema this build knows; otherwise hands the document back, untouched, with the reason, so the caller
-    /// can keep its bytes aside instead of losing them.
-    pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<Self, Box<Unreadable>> {
+    /// schema this build knows, and returns what it read; otherwise hands the document back, untouched, with the
+    /// reason, so the caller can keep its bytes aside instead of losing them.
+    pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<(Self, InspectionView), Box<Unreadable>> {
         let this = InspectionDoc { doc };
         let check = this.check_schema().and_then(|()| this.read()).and_then(|view| {
-            let inner = view.inspection.id;
-            if inner == id {
-                Ok(())
+            if view.inspection.id == id {
+                Ok(view)
             } else {
-                Err(Error::Malformed(format!("the document says it is inspection {inner}")))
+                Err(Error::Malformed(format!("the document says it is inspection {}", view.inspection.id)))
             }
         });
         match check {
-            Ok(()) => Ok(this),
+            Ok(view) => Ok((this, view)),
             Err(error) => Err(Box::new(Unreadable { doc: this.doc, error })),
         }
     }

@@ -222,20 +222,18 @@ fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: Doc
     let shared = state.shared_heads.clone();
     let changed = raw.get_heads() != before;
     if changed || known {
-        let mut inspection = if changed {
-            match InspectionDoc::readable(raw, &id) {
-                Ok(inspection) => inspection,
+        if changed {
+            let (mut inspection, view) = match InspectionDoc::readable(raw, &id) {
+                Ok(read) => read,
                 Err(mut unreadable) => {
                     return set_aside(session, unreadable.error.to_string(), &unreadable.doc.save());
                 }
+            };
+            if known {
+                store::update_read(c, &id, &mut inspection, &before, &view)?;
+            } else {
+                store::insert_read(c, &id, &mut inspection, &view)?;
             }
-        } else {
-            InspectionDoc::from_automerge(raw).map_err(|e| Error::BadReply(format!("document {id}: {e}")))?
-        };
-        if known {
-            store::update(c, &id, &mut inspection, &before)?;
-        } else {
-            store::insert(c, &id, &mut inspection)?;
         }
         store::set_server_heads(c, &id, &shared)?;
         quarantine::release(c, &id)?;
