@@ -159,6 +159,29 @@ mod tests {
         assert_eq!(decode::<SyncRequest>(&encode(&request())).unwrap(), request());
     }
 
+    /// SEC-6's fields are optional both ways: an older peer's messages read, and an idle request without a
+    /// known log head carries none of them.
+    #[test]
+    fn sec_6_log_fields_are_optional() {
+        let old_request = ciborium::Value::Map(vec![
+            ("v".into(), 1.into()),
+            ("terminal".into(), "t1".into()),
+            ("cursor".into(), 7.into()),
+            ("docs".into(), ciborium::Value::Array(vec![])),
+        ]);
+        let bytes = encode(&old_request);
+        let read: SyncRequest = decode(&bytes).unwrap();
+        assert_eq!((read.log_size, read.log_root, read.lost_head), (0, None, None));
+        let mut idle = request();
+        idle.docs.clear();
+        let text = format!("{:?}", ciborium::from_reader::<ciborium::Value, _>(encode(&idle).as_slice()).unwrap());
+        assert!(!text.contains("log_size") && !text.contains("lost_head"), "{text}");
+        let reply =
+            SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None, receipt: None, log: None };
+        let read: SyncResponse = decode(&encode(&reply)).unwrap();
+        assert_eq!(read, reply);
+    }
+
     #[test]
     fn bad_bodies_say_what_is_wrong() {
         assert_eq!(decode::<SyncRequest>(b"{\"v\":1}").unwrap_err().code(), "bad_body");
