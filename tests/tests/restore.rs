@@ -187,6 +187,7 @@ fn sec_6_a_server_restored_from_backup_gets_back_everything_the_terminals_delive
         run("fieldtrail-server", "fieldtrail-server", &["--data", &data.display().to_string(), "verify"]).unwrap();
     assert!(out.contains(&format!("{} restore(s) from a backup; 0 problem(s)", restores.len())), "{out}");
     assert!(out.contains(&format!("device {}", a.device_id())), "{out}");
+    println!("fieldtrail-server verify:\n{out}");
 
     // The terminals' own verification is clean too, and says honestly what happened to the server.
     for t in [&a, &b] {
@@ -198,6 +199,7 @@ fn sec_6_a_server_restored_from_backup_gets_back_everything_the_terminals_delive
         let dir = t.data_dir().display().to_string();
         let out = run("fieldtrail-terminal", "fieldtrail-terminal", &["--data", &dir, "verify"]).unwrap();
         assert!(out.contains("was restored from a backup"), "{out}");
+        println!("fieldtrail-terminal verify ({}):\n{out}", t.device_id());
     }
     assert!(found_lost_receipts(&a) > 0, "terminal a holds receipts of the log the server lost");
 }

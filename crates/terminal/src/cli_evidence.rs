@@ -140,10 +140,15 @@ pub fn verify(terminal: &Terminal) -> anyhow::Result<()> {
             (_, Some(why)) => format!("the server refused the proof: {why}"),
             _ => "not yet shown to the server".to_owned(),
         };
+        // Receipts of a tree larger than the server's log then certainly name lost entries; smaller ones may.
+        let receipts = match r.lost_receipts {
+            0 => "receipts received before may name entries of the lost log".to_owned(),
+            n => format!("at least {n} receipt(s) received before name entries of the lost log"),
+        };
         println!(
-            "restore  {} was restored from a backup (detected {}): {}. At least {} receipt(s) received before name \
-             entries of the lost log (tree size {}); their changes were sent again; {proof}",
-            r.server, r.detected_at, r.reason, r.lost_receipts, r.lost_head.size
+            "restore  {} was restored from a backup (detected {}): {}; {receipts} (up to tree size {}), whose \
+             changes were sent again; {proof}",
+            r.server, r.detected_at, r.reason, r.lost_head.size
         );
     }
     if !report.is_clean() || !receipts.is_clean() {
