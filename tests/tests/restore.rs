@@ -207,3 +207,41 @@ fn sec_6_a_server_restored_from_backup_gets_back_everything_the_terminals_delive
 fn found_lost_receipts(t: &Terminal) -> u32 {
     t.server_restores().unwrap().iter().map(|r| r.lost_receipts).sum()
 }
+
+/// SEC-6: a lost head the server refuses as proof (here one no server signed, written into the terminal's
+/// database as a confused or tampered terminal would hold it) fails that one sync with the server's reason and
+/// is not shown again: one wrong conclusion stops no later sync.
+#[test]
+fn sec_6_a_refused_proof_is_not_shown_again() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dirs = TempDir::new().unwrap();
+    let server = ServerProcess::start(&dirs.path().join("server")).unwrap();
+    let url = server.url();
+    let a = Terminal::open(dirs.path().join("a")).unwrap();
+    register(server.data(), &a).unwrap();
+    let id = a.create_inspection(&sample_inspection("临河区某超市")).unwrap();
+    rt.block_on(a.sync(&url)).unwrap();
+
+    let db = rusqlite::Connection::open(a.data_dir().join("terminal.db")).unwrap();
+    db.execute(
+        "INSERT INTO server_restores (server, lost_size, lost_root, lost_timestamp_ms, lost_signature, server_size,
+                                      reason, last_receipt_id, detected_at)
+         VALUES (?1, 99, ?2, 0, ?3, 1, 'forged', 0, '2026-11-29T00:00:00Z')",
+        rusqlite::params![url, [7u8; 32].as_slice(), [9u8; 64].as_slice()],
+    )
+    .unwrap();
+    drop(db);
+
+    a.edit(&id, &[Edit::SetFindings("冷柜温度正常。".into())]).unwrap();
+    match rt.block_on(a.sync(&url)) {
+        Err(fieldtrail_terminal::Error::Refused { status: 400, code, .. }) => assert_eq!(code, "bad_lost_head"),
+        other => panic!("expected the proof refused, got {other:?}"),
+    }
+    assert_eq!(a.unsynced().unwrap(), vec![id.clone()], "the refused request delivered nothing, lost nothing");
+    rt.block_on(a.sync(&url)).unwrap();
+    assert!(a.unsynced().unwrap().is_empty(), "the next sync goes through");
+    let restores = a.server_restores().unwrap();
+    assert!(restores[0].refused.as_deref().is_some_and(|r| r.contains("bad_lost_head")), "{restores:?}");
+    let on_server = rt.block_on(server_document(&url, &id, &a)).unwrap();
+    assert_eq!(on_server["inspection"]["findings"], "冷柜温度正常。");
+}
