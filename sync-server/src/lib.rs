@@ -14,6 +14,7 @@ mod error;
 pub mod lock_rule;
 pub mod log_routes;
 pub mod photo;
+pub mod restore;
 pub mod routes;
 pub mod shares;
 pub mod store;

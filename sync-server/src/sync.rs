@@ -70,6 +70,10 @@ pub fn handle<S: Store>(
     })?;
     authorize(actor, Action::Pull, Resource::Agency(feed)).map_err(|d| d.into_api(&format!("feed of {feed}")))?;
     store.transact(|tx| {
+        // SEC-6: the terminal holds a head of our log that the log no longer has: we run on a backup.
+        if let Some(lost) = &req.lost_head {
+            crate::restore::record(tx, log_key, &req.terminal, lost)?;
+        }
         let mut docs = Vec::with_capacity(messages.len());
         // Log indices of the changes accepted in this request, for its receipt.
         let mut logged = Vec::new();
@@ -80,10 +84,13 @@ pub fn handle<S: Store>(
         }
         let answered: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
         let newest = tx.max_seq()?;
-        // SEC-1: only the agency's own documents and those shared with it, filtered by the store's index.
-        let changed = tx.changed_since(feed, req.cursor, PULL_PAGE)?;
+        // SEC-1: only the agency's own documents and those shared with it, filtered by the store's index. A
+        // cursor beyond every change stored comes from before a restore from a backup (SEC-6): offered from it,
+        // the terminal would never be offered anything again, so it is offered everything.
+        let from = if req.cursor > newest { 0 } else { req.cursor };
+        let changed = tx.changed_since(feed, from, PULL_PAGE)?;
         let more = changed.len() == PULL_PAGE;
-        let cursor = if more { changed.last().map_or(newest, |c| c.1) } else { newest.max(req.cursor) };
+        let cursor = if more { changed.last().map_or(newest, |c| c.1) } else { newest };
         for (id, _, heads) in changed {
             if answered.contains(&id) {
                 continue;
@@ -108,7 +115,8 @@ pub fn handle<S: Store>(
             .map(|(_, bytes)| ByteBuf::from(bytes));
         // SYNC-5: a signed tree head and the inclusion proofs of what this request delivered.
         let receipt = if logged.is_empty() { None } else { Some(trail::receipt(tx, log_key, &logged)?) };
-        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs, revocations, receipt })
+        let log = crate::restore::log_state(tx, log_key, req.log_size, req.log_root.as_deref().map(|r| r.as_slice()))?;
+        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs, revocations, receipt, log })
     })
 }
 

@@ -270,6 +270,8 @@ pub struct LogReport {
     /// The newest tree head the server signed.
     pub latest: Option<SignedTreeHead>,
     pub problems: Vec<LogProblem>,
+    /// Restores from a backup terminals proved (SEC-6): not problems, facts of the log's history.
+    pub restores: Vec<crate::store::restore::RestoreRow>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     more: BTreeMap<&'static str, u64>,
 }
@@ -281,7 +283,7 @@ impl LogReport {
 
     /// Records a problem; past [`MAX_LISTED`] of one kind they are only counted, so a wholesale rewrite
     /// gives a readable report.
-    fn problem(&mut self, code: &'static str, detail: String) {
+    pub(crate) fn problem(&mut self, code: &'static str, detail: String) {
         let listed = self.problems.iter().filter(|p| p.code == code).count();
         if listed < MAX_LISTED {
             self.problems.push(LogProblem { code, detail });
@@ -348,6 +350,7 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
         let mut logged_changes: HashSet<(String, Hash)> = HashSet::new();
         // Share leaves by index, to meet the recorded share events (SEC-1).
         let mut logged_shares: HashMap<u64, Hash> = HashMap::new();
+        let mut restore_leaves: HashSet<Hash> = HashSet::new();
         let mut check_heads = |size: u64, root: Hash, report: &mut LogReport| {
             for (who, want) in heads.remove(&size).unwrap_or_default() {
                 if want != root {
@@ -388,6 +391,9 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
                     }
                     Ok(leaf) if matches!(leaf.kind, LeafKind::Share | LeafKind::Unshare) => {
                         logged_shares.insert(index, leaf.hash);
+                    }
+                    Ok(leaf) if leaf.kind == LeafKind::Restore => {
+                        restore_leaves.insert(leaf.hash);
                     }
                     Ok(_) => {}
                     Err(e) => report.problem("log_entry_changed", format!("log entry {index}: {e}")),
@@ -490,6 +496,7 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
         for index in logged_shares.into_keys() {
             report.problem("share_missing", format!("log entry {index} records a share that is no longer stored"));
         }
+        crate::restore::verify(tx, public_key, restore_leaves, &mut report)?;
 
         // Consistency of each given head with the newest signed head, by proof, as an auditor without the
         // leaves would check it.

@@ -48,7 +48,7 @@ fn request(terminal: &str, cursor: u64, docs: Vec<(String, Vec<u8>)>) -> Vec<u8>
         terminal: terminal.into(),
         cursor,
         docs: docs.into_iter().map(|(id, msg)| DocMessage { id, msg: ByteBuf::from(msg) }).collect(),
-        revocation_version: 0,
+        ..Default::default()
     })
 }
 

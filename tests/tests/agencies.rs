@@ -255,7 +255,7 @@ async fn push_raw(t: &Terminal, url: &str, id: &str, msg: Vec<u8>) -> (u16, Stri
         terminal: t.device_id().to_owned(),
         cursor: 0,
         docs: vec![DocMessage { id: id.to_owned(), msg: ByteBuf::from(msg) }],
-        revocation_version: 0,
+        ..Default::default()
     });
     let resp = t
         .signed(reqwest::Method::POST, &format!("{url}/v1/sync"), Some(&body))

@@ -22,6 +22,13 @@ pub struct InspectionDoc {
 
 type Result<T> = std::result::Result<T, Error>;
 
+/// A document that does not read as the inspection it was sent as (SEC-3), handed back whole with the reason.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub doc: AutoCommit,
+    pub error: Error,
+}
+
 impl InspectionDoc {
     /// Opens a new case. `actor` identifies the device (and later the officer) in the change history.
     pub fn create(id: &str, new: &NewInspection, actor: ActorId) -> Result<Self> {
@@ -75,6 +82,24 @@ impl InspectionDoc {
         let this = InspectionDoc { doc };
         this.check_schema()?;
         Ok(this)
+    }
+
+    /// SEC-3: wraps a document that arrived by sync only if it reads completely as inspection `id` of a
+    /// schema this build knows, and returns what it read; otherwise hands the document back, untouched, with the
+    /// reason, so the caller can keep its bytes aside instead of losing them.
+    pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<(Self, InspectionView), Box<Unreadable>> {
+        let this = InspectionDoc { doc };
+        let check = this.check_schema().and_then(|()| this.read()).and_then(|view| {
+            if view.inspection.id == id {
+                Ok(view)
+            } else {
+                Err(Error::Malformed(format!("the document says it is inspection {}", view.inspection.id)))
+            }
+        });
+        match check {
+            Ok(view) => Ok((this, view)),
+            Err(error) => Err(Box::new(Unreadable { doc: this.doc, error })),
+        }
     }
 
     fn check_schema(&self) -> Result<()> {

@@ -24,7 +24,7 @@ pub mod trail;
 mod trail_record;
 
 pub use catalogue::{CatalogueItem, ItemCatalogue};
-pub use document::InspectionDoc;
+pub use document::{InspectionDoc, Unreadable};
 pub use edit::Edit;
 pub use error::Error;
 pub use evidence::{Evidence, MediaKind};

@@ -63,8 +63,14 @@ enum Command {
         #[arg(long, env = "FIELDTRAIL_SERVER")]
         server: String,
     },
-    /// Show what is waiting to be synced.
-    Status,
+    /// Show what is waiting to be synced and the documents set aside as unreadable.
+    Status {
+        /// The sync server, for the last sync time and the evidence still to upload to it.
+        #[arg(long, env = "FIELDTRAIL_SERVER", default_value = "")]
+        server: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Work with evidence files: photos, audio, video.
     #[command(subcommand)]
     Evidence(cli_evidence::EvidenceCommand),
@@ -297,11 +303,21 @@ async fn main() -> anyhow::Result<()> {
             cli_officer::print_verification(&v);
             anyhow::ensure!(v.is_valid(), "not valid: {}", v.verdict.as_str());
         }
-        Command::Status => {
+        Command::Status { server, json } => {
+            let status = terminal.status(&server)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+                return Ok(());
+            }
             let unsynced = terminal.unsynced()?;
             println!("{} inspection(s) not yet synced", unsynced.len());
             for id in unsynced {
                 println!("  {id}");
+            }
+            // SEC-3: set aside, with why; their bytes are kept.
+            println!("{} document(s) in quarantine (they do not read as an inspection)", status.quarantined.len());
+            for q in &status.quarantined {
+                println!("  {}  since {}: {}", q.id, q.since, q.reason);
             }
         }
         Command::Sync { server } => {
@@ -310,6 +326,15 @@ async fn main() -> anyhow::Result<()> {
                 "synced with {server}: {} round trip(s), sent {} document(s), received {} document(s), {} bytes up, {} bytes down",
                 r.rounds, r.sent_docs, r.received_docs, r.bytes_sent, r.bytes_received
             );
+            if r.server_restored {
+                println!("the server was restored from a backup: everything was sent to it again");
+            }
+            if r.quarantined_docs > 0 {
+                println!(
+                    "{} document(s) do not read as an inspection and were set aside (see status)",
+                    r.quarantined_docs
+                );
+            }
         }
         Command::Inspection(InspectionCommand::Share(a)) => share(&terminal, a, ShareAction::Shared).await?,
         Command::Inspection(InspectionCommand::Unshare(a)) => share(&terminal, a, ShareAction::Unshared).await?,

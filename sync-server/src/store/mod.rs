@@ -4,10 +4,12 @@
 pub mod access;
 pub mod identity;
 pub mod log;
+pub mod restore;
 mod sqlite;
 mod sqlite_access;
 mod sqlite_identity;
 mod sqlite_log;
+mod sqlite_restore;
 
 pub use sqlite::SqliteStore;
 
@@ -22,7 +24,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// What the sync logic needs inside a transaction.
-pub trait StoreTx: identity::IdentityTx + log::LogTx + access::AccessTx {
+pub trait StoreTx: identity::IdentityTx + log::LogTx + access::AccessTx + restore::RestoreTx {
     fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
     /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;

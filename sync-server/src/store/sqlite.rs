@@ -16,6 +16,7 @@ pub(super) fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/server/0003_identity.sql")),
         M::up(include_str!("../../../migrations/server/0004_log.sql")),
         M::up(include_str!("../../../migrations/server/0005_agencies.sql")),
+        M::up(include_str!("../../../migrations/server/0008_restores.sql")),
     ])
 }
 

@@ -4,6 +4,7 @@
 //! specification.
 
 pub mod merkle;
+pub mod restore;
 
 pub use merkle::{Hash, ProofError, TreeBuilder, leaf_hash, verify_consistency, verify_inclusion};
 
@@ -27,6 +28,9 @@ pub enum LeafKind {
     Share = 3,
     /// A share withdrawn (`hash` likewise).
     Unshare = 4,
+    /// The server learnt it had been restored from a backup (SEC-6): `hash` is the digest of the signed tree
+    /// head that proved it ([`restore::lost_head_digest`]).
+    Restore = 5,
 }
 
 /// One entry of the log.
@@ -97,6 +101,7 @@ impl Leaf {
             2 => LeafKind::Evidence,
             3 => LeafKind::Share,
             4 => LeafKind::Unshare,
+            5 => LeafKind::Restore,
             k => return Err(bad(&format!("unknown kind {k}"))),
         };
         let mut time = [0u8; 8];
