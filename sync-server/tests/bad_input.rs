@@ -41,6 +41,7 @@ fn request(docs: Vec<(String, Vec<u8>)>) -> SyncRequest {
         cursor: 0,
         docs: docs.into_iter().map(|(id, msg)| DocMessage { id, msg: ByteBuf::from(msg) }).collect(),
         revocation_version: 0,
+        resync: false,
     }
 }
 

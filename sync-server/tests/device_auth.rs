@@ -16,6 +16,7 @@ fn empty_sync(terminal: &str) -> Vec<u8> {
         cursor: 0,
         docs: vec![],
         revocation_version: 0,
+        resync: false,
     })
 }
 

@@ -46,6 +46,11 @@ impl ServerProcess {
         format!("http://{}", self.addr)
     }
 
+    /// The server process's id (for its memory in /proc/PID/status).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's data directory.
     pub fn data(&self) -> &Path {
         &self.data
@@ -92,7 +97,10 @@ pub fn binary(package: &str, name: &str) -> anyhow::Result<PathBuf> {
     let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo).args(["build", "-p", package, "--bin", name]).status()?;
+        // Benchmarks run from target/release: the binary is built there too.
+        let release = profile_dir.file_name().is_some_and(|d| d == "release");
+        let profile = if release { &["--release"][..] } else { &[][..] };
+        let status = Command::new(cargo).args(["build", "-p", package, "--bin", name]).args(profile).status()?;
         anyhow::ensure!(status.success() && bin.exists(), "could not build {name} at {}", bin.display());
     }
     Ok(bin)
@@ -122,11 +130,7 @@ pub struct InProcessServer {
 
 impl InProcessServer {
     pub async fn start(data: &Path) -> anyhow::Result<Self> {
-        let config = fieldtrail_server::Config {
-            data_dir: data.to_path_buf(),
-            listen: "127.0.0.1:0".parse()?,
-            max_body: fieldtrail_server::DEFAULT_MAX_BODY,
-        };
+        let config = fieldtrail_server::Config::new(data, "127.0.0.1:0".parse()?);
         let server = fieldtrail_server::Server::bind(&config).await?;
         let url = format!("http://{}", server.local_addr()?);
         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -1,21 +1,61 @@
 //! Requests to the server, signed by this device's key (RFC 9421 model, `fieldtrail_core::httpsig`) with a
 //! counter that only grows, kept in terminal.db so a restart never reuses one.
+//!
+//! A terminal restored from a backup holds an older counter than it last used (SEC-6): the server refuses it as
+//! `replayed` and, since the signature is the device's own, says the highest counter it has seen. The terminal
+//! continues above that, remembers that it was restored (its next sync asks the server to offer everything
+//! again), and sends the request once more.
 
 use crate::Terminal;
 use crate::device_key::DeviceKey;
 use crate::error::{Error, Result};
 use fieldtrail_core::httpsig;
-use rusqlite::Connection;
+use fieldtrail_core::protocol::ErrorBody;
+use rusqlite::{Connection, OptionalExtension};
+
+// The counter is a u64; SQLite stores the same 64 bits as a signed INTEGER, read back bit for bit. It is only
+// ever compared here, in Rust, never in SQL.
+fn counter(c: &Connection) -> Result<u64> {
+    let value: Option<i64> =
+        c.query_row("SELECT value FROM request_counter WHERE singleton = 1", [], |r| r.get(0)).optional()?;
+    Ok(value.unwrap_or(0) as u64)
+}
+
+fn set_counter(c: &Connection, value: u64) -> Result<()> {
+    c.execute(
+        "INSERT INTO request_counter (singleton, value) VALUES (1, ?1)
+         ON CONFLICT (singleton) DO UPDATE SET value = excluded.value",
+        [value as i64],
+    )?;
+    Ok(())
+}
 
 /// The next request counter, committed before the request leaves.
 fn next_counter(c: &Connection) -> Result<u64> {
-    let value: i64 = c.query_row(
-        "INSERT INTO request_counter (singleton, value) VALUES (1, 1)
-         ON CONFLICT (singleton) DO UPDATE SET value = value + 1 RETURNING value",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok(value as u64)
+    let next = counter(c)?
+        .checked_add(1)
+        .ok_or_else(|| Error::Invalid("the request counter is exhausted (2^64 - 1 requests)".into()))?;
+    set_counter(c, next)?;
+    Ok(next)
+}
+
+/// Continues above `newest` (the server's word for the highest counter it saw) and notes the restore.
+fn resume_after(c: &Connection, newest: u64) -> Result<()> {
+    set_counter(c, counter(c)?.max(newest))?;
+    c.execute("UPDATE request_counter SET resync_pending = 1 WHERE singleton = 1", [])?;
+    Ok(())
+}
+
+/// Whether this terminal learnt it was restored from a backup and has not resynchronised since.
+pub(crate) fn resync_pending(c: &Connection) -> Result<bool> {
+    let pending: Option<bool> =
+        c.query_row("SELECT resync_pending FROM request_counter WHERE singleton = 1", [], |r| r.get(0)).optional()?;
+    Ok(pending.unwrap_or(false))
+}
+
+pub(crate) fn resync_done(c: &Connection) -> Result<()> {
+    c.execute("UPDATE request_counter SET resync_pending = 0 WHERE singleton = 1", [])?;
+    Ok(())
 }
 
 impl Terminal {
@@ -42,6 +82,50 @@ impl Terminal {
             request = request.header(httpsig::CONTENT_DIGEST, digest);
         }
         Ok(request)
+    }
+
+    /// Sends a signed request whose body the server reads whole; `body` builds it (again, if the first try
+    /// taught the terminal it was restored: the body may say so). Every status but 401 comes back as the
+    /// response; a 401 is an error, after one more try with a resumed counter when the server said `replayed`.
+    pub async fn send_signed(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        content_type: &str,
+        mut body: impl FnMut() -> Result<Vec<u8>>,
+    ) -> Result<reqwest::Response> {
+        let unreachable = |e: reqwest::Error| Error::Unreachable { url: url.to_owned(), reason: e.to_string() };
+        let mut resumed = false;
+        loop {
+            let bytes = body()?;
+            let resp = self
+                .signed(method.clone(), url, Some(&bytes))?
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes)
+                .send()
+                .await
+                .map_err(unreachable)?;
+            let status = resp.status();
+            if status != reqwest::StatusCode::UNAUTHORIZED {
+                return Ok(resp);
+            }
+            let reply = resp.bytes().await.map_err(unreachable)?;
+            let Ok(err) = serde_json::from_slice::<ErrorBody>(&reply) else {
+                let message = String::from_utf8_lossy(&reply).chars().take(200).collect();
+                return Err(Error::Refused { status: status.as_u16(), code: "unknown".into(), message });
+            };
+            match err.resume_after {
+                Some(newest) if err.code == "replayed" && !resumed => {
+                    tracing::warn!(
+                        newest,
+                        "the server has seen newer requests from this device: restored from a backup"
+                    );
+                    self.write(|c| resume_after(c, newest))?;
+                    resumed = true;
+                }
+                _ => return Err(Error::Refused { status: status.as_u16(), code: err.code, message: err.message }),
+            }
+        }
     }
 
     /// This device's public key (hex), for the administrator's `register-device`.

@@ -1,10 +1,11 @@
 //! The sync client: batches of automerge sync messages to `POST /v1/sync` until both sides have nothing to say.
 
 use crate::error::{Error, Result};
-use crate::{Terminal, officers, receipts, store};
+use crate::{Terminal, http, officers, receipts, store};
 use automerge::AutoCommit;
 use automerge::sync::{Message, State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
+use fieldtrail_core::inflation::{MAX_INFLATED_PER_MESSAGE, inflated_size};
 use fieldtrail_core::protocol::{self, DocMessage, ErrorBody, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
 use fieldtrail_core::sync::{resume_state, seed_state};
 use rusqlite::Connection;
@@ -69,19 +70,33 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
         if report.rounds as usize >= max_rounds {
             return Err(Error::Invalid(format!("sync did not settle after {} rounds", report.rounds)));
         }
-        let body = protocol::encode(&SyncRequest {
-            v: protocol::PROTOCOL_VERSION,
-            terminal: terminal.device_id.clone(),
-            cursor,
-            docs,
-            revocation_version,
-        });
-        report.bytes_sent += body.len() as u64;
+        // Built when sent, so a request retried after the server revealed a restore carries `resync` (SEC-6).
+        let mut resynced = false;
+        let mut sent = 0;
+        let body = || {
+            let resync = terminal.with_conn(http::resync_pending)?;
+            resynced = resync;
+            let body = protocol::encode(&SyncRequest {
+                v: protocol::PROTOCOL_VERSION,
+                terminal: terminal.device_id.clone(),
+                // A restored terminal asks for everything: its cursor, like its data, may predate what it lost.
+                cursor: if resync { 0 } else { cursor },
+                docs: docs.clone(),
+                revocation_version,
+                resync,
+            });
+            sent = body.len();
+            Ok(body)
+        };
         let reply = post(terminal, &url, body).await?;
+        report.bytes_sent += sent as u64;
         report.bytes_received += reply.len() as u64;
         report.rounds += 1;
         let resp: SyncResponse = protocol::decode(&reply).map_err(|e| Error::BadReply(e.to_string()))?;
         terminal.write(|c| {
+            if resynced {
+                http::resync_done(c)?;
+            }
             for doc in resp.docs {
                 incoming(c, terminal, &mut session, doc)?;
             }
@@ -137,6 +152,7 @@ fn outgoing(c: &Connection, session: &mut Session) -> Result<Vec<DocMessage>> {
 /// Applies one of the server's messages and queues the document for our answer.
 fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: DocMessage) -> Result<()> {
     let msg = Message::decode(&doc.msg).map_err(|e| Error::BadReply(format!("document {}: {e}", doc.id)))?;
+    inflated_size(&msg, MAX_INFLATED_PER_MESSAGE).map_err(|e| Error::BadReply(format!("document {}: {e}", doc.id)))?;
     let id = doc.id;
     let stored = store::load_raw(c, &id)?;
     let known = stored.is_some();
@@ -165,15 +181,9 @@ fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: Doc
     Ok(())
 }
 
-async fn post(terminal: &Terminal, url: &str, body: Vec<u8>) -> Result<Vec<u8>> {
+async fn post(terminal: &Terminal, url: &str, body: impl FnMut() -> Result<Vec<u8>>) -> Result<Vec<u8>> {
     let unreachable = |e: reqwest::Error| Error::Unreachable { url: url.to_owned(), reason: e.to_string() };
-    let resp = terminal
-        .signed(reqwest::Method::POST, url, Some(&body))?
-        .header(reqwest::header::CONTENT_TYPE, protocol::CONTENT_TYPE)
-        .body(body)
-        .send()
-        .await
-        .map_err(unreachable)?;
+    let resp = terminal.send_signed(reqwest::Method::POST, url, protocol::CONTENT_TYPE, body).await?;
     let status = resp.status();
     let bytes = resp.bytes().await.map_err(unreachable)?;
     if !status.is_success() {

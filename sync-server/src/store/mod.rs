@@ -26,6 +26,9 @@ pub trait StoreTx: identity::IdentityTx + log::LogTx {
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;
     fn shared_heads(&mut self, device: &str, id: &str) -> Result<Vec<ChangeHash>, ApiError>;
     fn set_shared_heads(&mut self, device: &str, id: &str, heads: &[ChangeHash]) -> Result<(), ApiError>;
+    /// Forgets every document's shared heads with `device`: a terminal restored from a backup may lack what
+    /// the server believed it had (SEC-6).
+    fn forget_shared_heads(&mut self, device: &str) -> Result<(), ApiError>;
     /// Documents whose latest change is newer than `cursor`, oldest first: (id, seq, heads).
     fn changed_since(&mut self, cursor: u64, limit: usize) -> Result<Vec<(String, u64, Vec<ChangeHash>)>, ApiError>;
     /// The newest sequence number.
