@@ -29,8 +29,9 @@ fn env(name: &str, default: u64) -> u64 {
 }
 
 /// One attacker: headers of an unsigned POST /v1/sync, then the whole body; returns the status the server
-/// answered and how long after the headers the answer came.
-async fn attack(addr: String, body_len: usize) -> (u16, Duration) {
+/// answered and how long after the headers the answer came. `pushed` counts the body bytes the attacker got
+/// into its socket (the kernel's buffers included) before the answer.
+async fn attack(addr: String, body_len: usize, pushed: Arc<AtomicU64>) -> (u16, Duration) {
     let stream = TcpStream::connect(&addr).await.unwrap();
     let (mut read, mut write) = stream.into_split();
     let head = format!(
@@ -48,6 +49,7 @@ async fn attack(addr: String, body_len: usize) -> (u16, Duration) {
                 break;
             }
             sent += n;
+            pushed.fetch_add(n as u64, Ordering::Relaxed);
         }
     });
     let mut reply = vec![0u8; 1024];
@@ -87,9 +89,11 @@ fn main() {
             }
         })
     };
+    let pushed = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let results = rt.block_on(async {
-        let tasks: Vec<_> = (0..clients).map(|_| tokio::spawn(attack(addr.clone(), body_len))).collect();
+        let tasks: Vec<_> =
+            (0..clients).map(|_| tokio::spawn(attack(addr.clone(), body_len, pushed.clone()))).collect();
         let mut results = Vec::new();
         for t in tasks {
             results.push(t.await.unwrap());
@@ -117,6 +121,11 @@ fn main() {
         peak.load(Ordering::Relaxed) as f64 / 1024.0,
         after as f64 / 1024.0,
         hwm as f64 / 1024.0
+    );
+    println!(
+        "body bytes the clients pushed before their answers: {:.1} MiB of {} MiB offered",
+        pushed.load(Ordering::Relaxed) as f64 / f64::from(1 << 20),
+        (clients * body_len) >> 20
     );
     println!("server still healthy: {healthy}");
     assert_eq!(refused, clients, "every unsigned request is refused 401");
