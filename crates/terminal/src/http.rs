@@ -116,11 +116,7 @@ impl Terminal {
             };
             match err.resume_after {
                 Some(newest) if err.code == "replayed" && !resumed => {
-                    tracing::warn!(
-                        newest,
-                        "the server has seen newer requests from this device: restored from a backup"
-                    );
-                    self.write(|c| resume_after(c, newest))?;
+                    self.resume_counter_after(newest)?;
                     resumed = true;
                 }
                 _ => return Err(Error::Refused { status: status.as_u16(), code: err.code, message: err.message }),
@@ -128,8 +124,46 @@ impl Terminal {
         }
     }
 
+    /// After a `replayed` refusal carrying `resume_after` (SEC-6): continue above it and note the restore.
+    /// `send_signed` does this itself; a caller that signs with [`Terminal::signed`] (streamed uploads) calls it
+    /// and retries.
+    pub(crate) fn resume_counter_after(&self, newest: u64) -> Result<()> {
+        tracing::warn!(newest, "the server has seen newer requests from this device: restored from a backup");
+        self.write(|c| resume_after(c, newest))
+    }
+
     /// This device's public key (hex), for the administrator's `register-device`.
     pub fn device_public_key(&self) -> Result<String> {
         self.write(|c| Ok(DeviceKey::load_or_create(c)?.public_key_hex()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// SEC-4, SEC-6: the counter is a whole u64 in terminal.db: it resumes above 2^63 - 1, never goes back, and
+    /// stops with an error at 2^64 - 1 instead of wrapping.
+    #[test]
+    fn the_request_counter_is_a_whole_u64_that_never_goes_back() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let t = Terminal::open(dir.path()).unwrap();
+        let high = i64::MAX as u64 + 1;
+        t.write(|c| {
+            assert_eq!(next_counter(c)?, 1);
+            assert!(!resync_pending(c)?);
+            resume_after(c, high)?;
+            assert!(resync_pending(c)?, "a resumed counter means a restored terminal");
+            assert_eq!(next_counter(c)?, high + 1);
+            resume_after(c, 5)?;
+            assert_eq!(next_counter(c)?, high + 2, "an older newest never moves the counter back");
+            resync_done(c)?;
+            assert!(!resync_pending(c)?);
+            resume_after(c, u64::MAX)?;
+            assert!(matches!(next_counter(c), Err(Error::Invalid(m)) if m.contains("exhausted")));
+            Ok(())
+        })
+        .unwrap();
     }
 }
