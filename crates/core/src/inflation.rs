@@ -200,6 +200,28 @@ mod tests {
         assert_eq!(inflated_size(&msg, 1_000), Err(InflationError::TooLarge { limit: 1_000 }));
     }
 
+    /// A whole document as one chunk (how a v2 message carries a new document), its long columns deflated:
+    /// measured inflated, larger than on the wire.
+    #[test]
+    fn a_saved_document_chunk_measures_its_deflated_columns_inflated() {
+        let mut doc = AutoCommit::new();
+        for i in 0..2_000 {
+            doc.put(ROOT, format!("k{i}"), "same text, over and over").unwrap();
+        }
+        let saved = doc.save();
+        let msg = Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: automerge::sync::ChunkList::from(saved.clone()),
+            flags: None,
+            version: automerge::sync::MessageVersion::V2,
+        };
+        let size = inflated_size(&msg, MAX_INFLATED_PER_MESSAGE).unwrap();
+        assert!(size > saved.len() as u64, "{size} bytes inflated from {} saved", saved.len());
+        assert!(matches!(inflated_size(&msg, saved.len() as u64), Err(InflationError::TooLarge { .. })));
+    }
+
     #[test]
     fn a_compressed_change_that_inflates_past_the_limit_is_refused() {
         // A 'compressed change' chunk whose DEFLATE stream is 64 MiB of zeros: about 64 KiB on the wire.
