@@ -13,6 +13,19 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("request body is larger than the limit of {limit} bytes")]
     TooLarge { limit: usize },
+    /// A sync message whose changes would expand past the limit once decompressed (SEC-4).
+    #[error("{0}")]
+    Inflates(String),
+    /// A request counter already used, refused after its signature verified: the device is told the highest
+    /// counter seen, so a tablet restored from a backup can continue above it (SEC-6).
+    #[error("{message}")]
+    Replayed { message: String, resume_after: u64 },
+    /// The body stalled for longer than the server waits between its bytes.
+    #[error("the request body stalled: no bytes arrived within the server's body timeout")]
+    BodyTimeout,
+    /// Every connection slot is taken.
+    #[error("the server is at its limit of {limit} connections; try again shortly")]
+    Busy { limit: usize },
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
@@ -35,6 +48,10 @@ impl ApiError {
             ApiError::Body(e) => (StatusCode::BAD_REQUEST, e.code()),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            ApiError::Inflates(_) => (StatusCode::PAYLOAD_TOO_LARGE, "inflates_too_much"),
+            ApiError::Replayed { .. } => (StatusCode::UNAUTHORIZED, "replayed"),
+            ApiError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
+            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "too_many_connections"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
@@ -58,6 +75,11 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(error = %self, code, "request refused");
         }
-        (status, axum::Json(ErrorBody { code: code.to_owned(), message: self.to_string() })).into_response()
+        let resume_after = match &self {
+            ApiError::Replayed { resume_after, .. } => Some(*resume_after),
+            _ => None,
+        };
+        (status, axum::Json(ErrorBody { code: code.to_owned(), message: self.to_string(), resume_after }))
+            .into_response()
     }
 }

@@ -26,10 +26,15 @@ pub mod verify_page;
 pub use error::ApiError;
 pub use store::SqliteStore;
 
+use axum::response::IntoResponse;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 
 /// The default limit on a request body: far above any inspection document, far below what hurts the server.
 pub const DEFAULT_MAX_BODY: usize = 32 * 1024 * 1024;
@@ -40,6 +45,32 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     pub max_body: usize,
+    pub limits: Limits,
+}
+
+impl Config {
+    /// A server on `listen` keeping its data in `data_dir`, with the default limits.
+    pub fn new(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Self {
+        Config { data_dir: data_dir.into(), listen, max_body: DEFAULT_MAX_BODY, limits: Limits::default() }
+    }
+}
+
+/// What a client may hold of the server, and for how long (SEC-4: slow or numerous connections cannot starve
+/// it). docs/operations.md lists them with their flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; one more is answered 503 `too_many_connections` and closed.
+    pub max_connections: usize,
+    /// How long a client has to send a request's headers; an idle kept-alive connection is closed after it too.
+    pub header_timeout: Duration,
+    /// How long the server waits for the next bytes of a body before answering 408 `body_timeout`.
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_connections: 512, header_timeout: Duration::from_secs(30), body_timeout: Duration::from_secs(30) }
+    }
 }
 
 /// A server bound to its address, ready to serve.
@@ -47,6 +78,7 @@ pub struct Config {
 pub struct Server {
     listener: TcpListener,
     app: axum::Router,
+    limits: Limits,
 }
 
 impl Server {
@@ -66,8 +98,10 @@ impl Server {
             Arc::new(uploads::UploadState::new(SqliteStore::open(&config.data_dir)?, config.data_dir.clone(), log_key));
         // Uploads are signed like sync, over method and path: their bodies stream, checked by SHA-256 instead.
         let auth = axum::middleware::from_fn_with_state(state.clone(), auth::require_device::<SqliteStore>);
-        let app = routes::router(state).merge(uploads::router(uploads).route_layer(auth));
-        Ok(Server { listener, app })
+        let app = routes::router(state)
+            .merge(uploads::router(uploads).route_layer(auth))
+            .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(config.limits.body_timeout));
+        Ok(Server { listener, app, limits: config.limits.clone() })
     }
 
     /// The address actually bound.
@@ -76,7 +110,67 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests under way.
+    ///
+    /// Its own accept loop rather than `axum::serve`, which sets no header timeout and no connection limit:
+    /// each connection takes a slot, is served by hyper with the header timeout, and gives the slot back when
+    /// it closes.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await
+        let Server { listener, app, limits } = self;
+        let slots = Arc::new(Semaphore::new(limits.max_connections));
+        // Connections beyond the limit are told so, as many again at most; past that they are closed unanswered.
+        let refusals = Arc::new(Semaphore::new(limits.max_connections));
+        let (closing, closed) = watch::channel(false);
+        let mut connections = tokio::task::JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a little rather than spin.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            while connections.try_join_next().is_some() {}
+            let io = TokioIo::new(stream);
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+            if let Ok(slot) = slots.clone().try_acquire_owned() {
+                let service = TowerToHyperService::new(app.clone());
+                let mut closed = closed.clone();
+                connections.spawn(async move {
+                    let conn = http.serve_connection(io, service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = closed.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                    drop(slot);
+                });
+            } else if let Ok(refusal) = refusals.clone().try_acquire_owned() {
+                let limit = limits.max_connections;
+                connections.spawn(async move {
+                    http.keep_alive(false);
+                    let busy = hyper::service::service_fn(move |_| async move {
+                        Ok::<_, std::convert::Infallible>(ApiError::Busy { limit }.into_response())
+                    });
+                    let _ = http.serve_connection(io, busy).await;
+                    drop(refusal);
+                });
+            } else {
+                tracing::warn!(limit = limits.max_connections, "connection closed unanswered: every slot is taken");
+            }
+        }
+        drop(listener);
+        let _ = closing.send(true);
+        while connections.join_next().await.is_some() {}
+        Ok(())
     }
 }

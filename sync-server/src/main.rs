@@ -7,8 +7,10 @@
 mod cli_admin;
 
 use clap::{Parser, Subcommand};
+use fieldtrail_server::Limits;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// FieldTrail sync server.
 #[derive(Debug, Parser)]
@@ -23,6 +25,15 @@ struct Args {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "FIELDTRAIL_MAX_BODY", default_value_t = fieldtrail_server::DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// Connections served at once; one more is answered 503 and closed.
+    #[arg(long, env = "FIELDTRAIL_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers (an idle connection is closed after as long).
+    #[arg(long, env = "FIELDTRAIL_HEADER_TIMEOUT", default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds the server waits for the next bytes of a request body.
+    #[arg(long, env = "FIELDTRAIL_BODY_TIMEOUT", default_value_t = Limits::default().body_timeout.as_secs())]
+    body_timeout: u64,
     /// Without a command, the server runs.
     #[command(subcommand)]
     command: Option<ServerCommand>,
@@ -70,7 +81,16 @@ async fn main() -> anyhow::Result<()> {
         let log = verify_log(&store, &args.data, since_sth)?;
         std::process::exit(if report.is_clean() && log { 0 } else { 1 });
     }
-    let config = fieldtrail_server::Config { data_dir: args.data, listen: args.listen, max_body: args.max_body };
+    anyhow::ensure!(args.max_connections > 0, "--max-connections must be at least 1");
+    let config = fieldtrail_server::Config {
+        max_body: args.max_body,
+        limits: Limits {
+            max_connections: args.max_connections,
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(args.body_timeout.max(1)),
+        },
+        ..fieldtrail_server::Config::new(args.data, args.listen)
+    };
     let server = fieldtrail_server::Server::bind(&config).await?;
     // Tests and scripts read this line to learn the port.
     println!("listening on http://{}", server.local_addr()?);

@@ -8,6 +8,7 @@ use crate::trail::{self, LogKey};
 use automerge::AutoCommit;
 use automerge::sync::{Message, SyncDoc};
 use fieldtrail_core::InspectionDoc;
+use fieldtrail_core::inflation::{InflationError, MAX_INFLATED_PER_MESSAGE, MAX_INFLATED_PER_REQUEST, inflated_size};
 use fieldtrail_core::protocol::{
     DocMessage, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION, PULL_PAGE, SyncRequest, SyncResponse,
 };
@@ -27,6 +28,7 @@ pub fn validate(req: &SyncRequest) -> Result<Vec<(String, Message)>, ApiError> {
         ));
     }
     let mut seen = HashSet::new();
+    let mut inflated = 0u64;
     req.docs
         .iter()
         .enumerate()
@@ -42,6 +44,18 @@ pub fn validate(req: &SyncRequest) -> Result<Vec<(String, Message)>, ApiError> {
                     "bad_sync_message",
                     format!("docs[{index}] ({}) is not an automerge sync message: {e}", doc.id),
                 )
+            })?;
+            // SEC-4: what the changes expand to is bounded before automerge expands them.
+            let room = MAX_INFLATED_PER_MESSAGE.min(MAX_INFLATED_PER_REQUEST - inflated);
+            inflated += inflated_size(&msg, room).map_err(|e| match e {
+                InflationError::TooLarge { .. } => ApiError::Inflates(format!(
+                    "docs[{index}] ({}) is refused: {e} (limits: {MAX_INFLATED_PER_MESSAGE} bytes per message, \
+                     {MAX_INFLATED_PER_REQUEST} per request)",
+                    doc.id
+                )),
+                InflationError::Malformed(_) => {
+                    ApiError::bad("bad_sync_message", format!("docs[{index}] ({}): {e}", doc.id))
+                }
             })?;
             Ok((doc.id.clone(), msg))
         })
@@ -73,6 +87,12 @@ pub fn handle<S: Store>(
         // SEC-6: the terminal holds a head of our log that the log no longer has: we run on a backup.
         if let Some(lost) = &req.lost_head {
             crate::restore::record(tx, log_key, &req.terminal, lost)?;
+        }
+        if req.resync {
+            // SEC-6: a restored terminal lacks what it delivered after its backup; what the server believed it
+            // had is forgotten, so every document is offered to it again.
+            tracing::info!(device = %req.terminal, "terminal restored from a backup: its sync states are reset");
+            tx.forget_shared_heads(&req.terminal)?;
         }
         let mut docs = Vec::with_capacity(messages.len());
         // Log indices of the changes accepted in this request, for its receipt.

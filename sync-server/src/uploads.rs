@@ -156,7 +156,8 @@ impl IntoResponse for UploadError {
             _ => None,
         };
         let mut resp =
-            (status, Json(ErrorBody { code: self.code().to_owned(), message: self.to_string() })).into_response();
+            (status, Json(ErrorBody { code: self.code().to_owned(), message: self.to_string(), resume_after: None }))
+                .into_response();
         if let Some(offset) = offset {
             resp.headers_mut().insert(UPLOAD_OFFSET, HeaderValue::from(offset));
         }

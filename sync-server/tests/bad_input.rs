@@ -40,10 +40,7 @@ fn request(docs: Vec<(String, Vec<u8>)>) -> SyncRequest {
         terminal: DEVICE.into(),
         cursor: 0,
         docs: docs.into_iter().map(|(id, msg)| DocMessage { id, msg: ByteBuf::from(msg) }).collect(),
-        revocation_version: 0,
-        log_size: 0,
-        log_root: None,
-        lost_head: None,
+        ..Default::default()
     }
 }
 

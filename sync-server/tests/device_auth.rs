@@ -15,10 +15,7 @@ fn empty_sync(terminal: &str) -> Vec<u8> {
         terminal: terminal.into(),
         cursor: 0,
         docs: vec![],
-        revocation_version: 0,
-        log_size: 0,
-        log_root: None,
-        lost_head: None,
+        ..Default::default()
     })
 }
 

@@ -29,6 +29,7 @@ fn request(cursor: u64, docs: Vec<DocMessage>, log_size: u64, lost_head: Option<
         log_size,
         log_root: None,
         lost_head,
+        ..Default::default()
     })
 }
 

@@ -15,11 +15,7 @@ struct Running {
 }
 
 async fn start(data: &Path) -> Running {
-    let config = Config {
-        data_dir: data.to_path_buf(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        max_body: fieldtrail_server::DEFAULT_MAX_BODY,
-    };
+    let config = Config::new(data, "127.0.0.1:0".parse().unwrap());
     let server = Server::bind(&config).await.unwrap();
     let url = format!("http://{}", server.local_addr().unwrap());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();

@@ -48,6 +48,11 @@ impl ServerProcess {
         format!("http://{}", self.addr)
     }
 
+    /// The server process's id (for its memory in /proc/PID/status).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's data directory.
     pub fn data(&self) -> &Path {
         &self.data
@@ -94,7 +99,10 @@ pub fn binary(package: &str, name: &str) -> anyhow::Result<PathBuf> {
     let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo).args(["build", "-p", package, "--bin", name]).status()?;
+        // Benchmarks run from target/release: the binary is built there too.
+        let release = profile_dir.file_name().is_some_and(|d| d == "release");
+        let profile = if release { &["--release"][..] } else { &[][..] };
+        let status = Command::new(cargo).args(["build", "-p", package, "--bin", name]).args(profile).status()?;
         anyhow::ensure!(status.success() && bin.exists(), "could not build {name} at {}", bin.display());
     }
     Ok(bin)
@@ -124,11 +132,7 @@ pub struct InProcessServer {
 
 impl InProcessServer {
     pub async fn start(data: &Path) -> anyhow::Result<Self> {
-        let config = fieldtrail_server::Config {
-            data_dir: data.to_path_buf(),
-            listen: "127.0.0.1:0".parse()?,
-            max_body: fieldtrail_server::DEFAULT_MAX_BODY,
-        };
+        let config = fieldtrail_server::Config::new(data, "127.0.0.1:0".parse()?);
         let server = fieldtrail_server::Server::bind(&config).await?;
         let url = format!("http://{}", server.local_addr()?);
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -366,4 +370,28 @@ impl XorShift {
         self.0 = x;
         x
     }
+}
+
+/// Every row of a server's store as text, to compare before and after a refused request. The request counters
+/// are left out: a request whose signature verified uses up its counter even when what it asks is refused
+/// (SEC-4), which is what keeps it from being replayed.
+pub fn dump_server_store(data: &Path) -> String {
+    let conn =
+        rusqlite::Connection::open_with_flags(data.join("server.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open server.db");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+        .expect("list tables");
+    let mut out = String::new();
+    for table in tables.iter().filter(|t| t.as_str() != "request_counters") {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).expect("select");
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        while let Some(row) = rows.next().expect("row") {
+            let values: Vec<String> = (0..columns).map(|i| format!("{:?}", row.get_ref(i).expect("value"))).collect();
+            out.push_str(&format!("{table}: {}\n", values.join(" | ")));
+        }
+    }
+    out
 }

@@ -34,30 +34,6 @@ fn set(ids: &[&String]) -> BTreeSet<String> {
 }
 
 /// Every stored row but the replay counters, as an operator would compare the store before and after.
-fn dump(data: &Path) -> String {
-    let conn =
-        rusqlite::Connection::open_with_flags(data.join("server.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let mut out = String::new();
-    for table in tables.iter().filter(|t| !["device_nonces", "devices"].contains(&t.as_str())) {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            let values: Vec<String> = (0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
-            out.push_str(&format!("{table}: {}\n", values.join(" | ")));
-        }
-    }
-    out
-}
-
 /// A signed GET's status and error code.
 async fn get_status(url: &str, via: &Terminal) -> (u16, String) {
     let resp = via.signed(reqwest::Method::GET, url, None).unwrap().send().await.unwrap();
@@ -126,11 +102,11 @@ async fn sec_1_priv_1_each_agency_sees_its_own_cases_and_a_joint_inspection_is_s
     assert_eq!(get_status(&format!("{url}/v1/documents/{b_case}"), &b1).await.0, 200);
 
     // A case that claims another agency is refused whole, and the store is unchanged.
-    let before = dump(&data);
+    let before = fieldtrail_tests::dump_server_store(&data);
     rogue.create_inspection(&case(A, "冒名案件")).unwrap();
     let refusal = refused_code(rogue.sync(&url).await.unwrap_err());
     assert_eq!(refusal, (403, "agency_mismatch".into()));
-    assert_eq!(dump(&data), before, "a refused claim left the store as it was");
+    assert_eq!(fieldtrail_tests::dump_server_store(&data), before, "a refused claim left the store as it was");
 
     // A change to another agency's case (a copy taken off a stolen tablet, edited and pushed) is refused, and so
     // is a bare sync message about it, which would draw the case into the reply.
@@ -143,7 +119,7 @@ async fn sec_1_priv_1_each_agency_sees_its_own_cases_and_a_joint_inspection_is_s
     for msg in [with_changes, bare] {
         let (status, code) = push_raw(&rogue, &url, &a_case, msg).await;
         assert_eq!((status, code.as_str()), (403, "other_agency"));
-        assert_eq!(dump(&data), before, "a refused change left the store as it was");
+        assert_eq!(fieldtrail_tests::dump_server_store(&data), before, "a refused change left the store as it was");
     }
 
     // The legitimate tablets keep syncing.

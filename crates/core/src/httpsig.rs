@@ -3,6 +3,10 @@
 //! server reads whole, the body's SHA-256. Only Ed25519 and the few components below are accepted; the general
 //! RFC machinery (and a second crypto library for it) is not needed.
 //!
+//! The signature covers the Content-Digest *header*, not the body, so a server checks who signed a request
+//! from its headers alone ([`parse`], then [`ParsedSignature::verify`]) and reads the body only for a device
+//! it knows, then checks the body against the signed digest ([`check_digest`]) (SEC-4).
+//!
 //! Replay protection does not trust device clocks: `nonce` is a per-device counter that only grows, and the
 //! server refuses a counter it has seen or that is far behind the newest. `created` is recorded, not enforced.
 
@@ -15,6 +19,11 @@ pub const SIGNATURE: &str = "signature";
 pub const SIGNATURE_INPUT: &str = "signature-input";
 pub const CONTENT_DIGEST: &str = "content-digest";
 
+/// The headers a signature may cover after `@method` and `@path`, in this order. A new component (say an
+/// upload's `upload-offset`) is one more name here; its signer passes its value to [`sign_request_covering`] and
+/// the server asks [`SignatureParams::covers`] whether a route's request covered it.
+pub const COVERABLE: &[&str] = &[CONTENT_DIGEST];
+
 /// What a verified signature tells the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureParams {
@@ -24,6 +33,15 @@ pub struct SignatureParams {
     pub created: i64,
     /// Whether the body was covered (its digest checked).
     pub covers_body: bool,
+    /// The covered headers, from [`COVERABLE`], in order.
+    pub covered: Vec<String>,
+}
+
+impl SignatureParams {
+    /// Whether the signature covered header `name`.
+    pub fn covers(&self, name: &str) -> bool {
+        self.covered.iter().any(|c| c == name)
+    }
 }
 
 /// Why a request's signature is not accepted.
@@ -54,18 +72,23 @@ pub fn content_digest(body: &[u8]) -> String {
     format!("sha-256=:{}:", STANDARD.encode(ring::digest::digest(&ring::digest::SHA256, body)))
 }
 
-fn components(covers_body: bool) -> &'static str {
-    if covers_body { "(\"@method\" \"@path\" \"content-digest\")" } else { "(\"@method\" \"@path\")" }
+fn component_list<S: AsRef<str>>(covered: &[S]) -> String {
+    let mut list = String::from("(\"@method\" \"@path\"");
+    for name in covered {
+        list.push_str(&format!(" \"{}\"", name.as_ref()));
+    }
+    list.push(')');
+    list
 }
 
-fn params(covers_body: bool, keyid: &str, nonce: u64, created: i64) -> String {
-    format!("{};created={created};nonce=\"{nonce}\";keyid=\"{keyid}\";alg=\"ed25519\"", components(covers_body))
+fn params<S: AsRef<str>>(covered: &[S], keyid: &str, nonce: u64, created: i64) -> String {
+    format!("{};created={created};nonce=\"{nonce}\";keyid=\"{keyid}\";alg=\"ed25519\"", component_list(covered))
 }
 
-fn base(method: &str, path: &str, digest: Option<&str>, params: &str) -> String {
+fn base(method: &str, path: &str, covered: &[(&str, &str)], params: &str) -> String {
     let mut out = format!("\"@method\": {}\n\"@path\": {path}\n", method.to_ascii_uppercase());
-    if let Some(digest) = digest {
-        out.push_str(&format!("\"content-digest\": {digest}\n"));
+    for (name, value) in covered {
+        out.push_str(&format!("\"{name}\": {value}\n"));
     }
     out.push_str(&format!("\"@signature-params\": {params}"));
     out
@@ -82,37 +105,104 @@ pub fn sign_request(
     key: &Ed25519KeyPair,
 ) -> SignedHeaders {
     let digest = body.map(content_digest);
-    let params = params(digest.is_some(), keyid, nonce, created);
-    let signature = key.sign(base(method, path, digest.as_deref(), &params).as_bytes());
+    let covered: Vec<(&str, &str)> = digest.iter().map(|d| (CONTENT_DIGEST, d.as_str())).collect();
+    let mut headers = sign_request_covering(method, path, &covered, keyid, nonce, created, key);
+    headers.content_digest = digest;
+    headers
+}
+
+/// Signs a request over `@method`, `@path` and the given headers' values (names from [`COVERABLE`], in its
+/// order). The caller sends those headers with exactly these values; `content_digest` is left `None`.
+pub fn sign_request_covering(
+    method: &str,
+    path: &str,
+    covered: &[(&str, &str)],
+    keyid: &str,
+    nonce: u64,
+    created: i64,
+    key: &Ed25519KeyPair,
+) -> SignedHeaders {
+    let names: Vec<&str> = covered.iter().map(|(name, _)| *name).collect();
+    let params = params(&names, keyid, nonce, created);
+    let signature = key.sign(base(method, path, covered, &params).as_bytes());
     SignedHeaders {
-        content_digest: digest,
+        content_digest: None,
         signature_input: format!("sig1={params}"),
         signature: format!("sig1=:{}:", STANDARD.encode(signature.as_ref())),
     }
 }
 
-/// Verifies a request's signature. `header` reads a request header; `public_key` finds a device's key.
-pub fn verify_request(
-    method: &str,
-    path: &str,
-    body: Option<&[u8]>,
-    header: impl Fn(&str) -> Option<String>,
-    public_key: impl FnOnce(&str) -> Option<Vec<u8>>,
-) -> Result<SignatureParams, SignatureError> {
+/// A request's signature headers, read but not yet verified: enough to find the device's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedSignature {
+    pub keyid: String,
+    pub nonce: u64,
+    pub created: i64,
+    /// The covered headers, from [`COVERABLE`], in order.
+    pub covered: Vec<String>,
+    signature: Vec<u8>,
+}
+
+impl ParsedSignature {
+    /// Whether the signature covers header `name`.
+    pub fn covers(&self, name: &str) -> bool {
+        self.covered.iter().any(|c| c == name)
+    }
+
+    /// Verifies the signature over the method, the path and the covered headers as they were sent; the body
+    /// is not needed (a covered Content-Digest is checked against it later with [`check_digest`]).
+    pub fn verify(
+        &self,
+        method: &str,
+        path: &str,
+        header: impl Fn(&str) -> Option<String>,
+        public_key: &[u8],
+    ) -> Result<SignatureParams, SignatureError> {
+        let values = self
+            .covered
+            .iter()
+            .map(|name| header(name).ok_or_else(|| SignatureError::Malformed(format!("{name} is covered but missing"))))
+            .collect::<Result<Vec<String>, _>>()?;
+        let covered: Vec<(&str, &str)> =
+            self.covered.iter().map(String::as_str).zip(values.iter().map(String::as_str)).collect();
+        let params = params(&self.covered, &self.keyid, self.nonce, self.created);
+        UnparsedPublicKey::new(&ED25519, public_key)
+            .verify(base(method, path, &covered, &params).as_bytes(), &self.signature)
+            .map_err(|_| SignatureError::BadSignature)?;
+        Ok(SignatureParams {
+            keyid: self.keyid.clone(),
+            nonce: self.nonce,
+            created: self.created,
+            covers_body: self.covers(CONTENT_DIGEST),
+            covered: self.covered.clone(),
+        })
+    }
+}
+
+/// Reads a request's Signature-Input and Signature headers; refuses anything but our one form. No key, no
+/// storage and no body are needed, so a request that fails here costs the server nothing.
+pub fn parse(header: impl Fn(&str) -> Option<String>) -> Result<ParsedSignature, SignatureError> {
     let (Some(input), Some(signature)) = (header(SIGNATURE_INPUT), header(SIGNATURE)) else {
         return Err(SignatureError::Missing);
     };
     let malformed = |what: &str| SignatureError::Malformed(what.to_owned());
     let input = input.strip_prefix("sig1=").ok_or_else(|| malformed("Signature-Input has no sig1"))?;
-    let (list, rest) = input.split_once(')').ok_or_else(|| malformed("Signature-Input has no component list"))?;
-    let list = format!("{list})");
-    let covers_body = if list == components(true) {
-        true
-    } else if list == components(false) {
-        false
-    } else {
-        return Err(malformed("Signature-Input covers other components than @method, @path, content-digest"));
-    };
+    let list = input.strip_prefix('(').ok_or_else(|| malformed("Signature-Input has no component list"))?;
+    let (list, rest) = list.split_once(')').ok_or_else(|| malformed("Signature-Input has no component list"))?;
+    let mut names = list.split(' ').map(|n| n.strip_prefix('"').and_then(|n| n.strip_suffix('"')));
+    if names.next() != Some(Some("@method")) || names.next() != Some(Some("@path")) {
+        return Err(malformed("the components must start with \"@method\" \"@path\""));
+    }
+    let mut covered = Vec::new();
+    let mut allowed = COVERABLE.iter();
+    for name in names {
+        let name = name.ok_or_else(|| malformed("a component name is not quoted"))?;
+        // In COVERABLE's order, each at most once: one canonical form, so one signature base.
+        if !allowed.any(|a| *a == name) {
+            return Err(malformed("Signature-Input covers components other than @method, @path and the known headers"));
+        }
+        covered.push(name.to_owned());
+    }
     let mut created = None;
     let mut nonce = None;
     let mut keyid = None;
@@ -129,31 +219,41 @@ pub fn verify_request(
         }
     }
     let (Some(created), Some(nonce), Some(keyid)) = (created, nonce, keyid) else {
-        return Err(malformed("created, nonce (a counter) and keyid are required"));
+        return Err(malformed("created, nonce (a counter from 0 to 2^64 - 1) and keyid are required"));
     };
     if alg.as_deref() != Some("ed25519") {
         return Err(malformed("alg must be ed25519"));
     }
-    let digest = if covers_body {
-        let digest = header(CONTENT_DIGEST).ok_or_else(|| malformed("Content-Digest is covered but missing"))?;
-        if body.map(content_digest).as_deref() != Some(digest.as_str()) {
-            return Err(SignatureError::DigestMismatch);
-        }
-        Some(digest)
-    } else {
-        None
-    };
-    let sig = signature
+    let signature = signature
         .strip_prefix("sig1=:")
         .and_then(|s| s.strip_suffix(':'))
         .and_then(|s| STANDARD.decode(s).ok())
         .ok_or_else(|| malformed("Signature is not sig1=:base64:"))?;
-    let key = public_key(&keyid).ok_or_else(|| SignatureError::UnknownDevice(keyid.clone()))?;
-    let params = params(covers_body, &keyid, nonce, created);
-    UnparsedPublicKey::new(&ED25519, key)
-        .verify(base(method, path, digest.as_deref(), &params).as_bytes(), &sig)
-        .map_err(|_| SignatureError::BadSignature)?;
-    Ok(SignatureParams { keyid, nonce, created, covers_body })
+    Ok(ParsedSignature { keyid, nonce, created, covered, signature })
+}
+
+/// Checks a body against the Content-Digest header that was signed.
+pub fn check_digest(digest: &str, body: &[u8]) -> Result<(), SignatureError> {
+    if content_digest(body) == digest { Ok(()) } else { Err(SignatureError::DigestMismatch) }
+}
+
+/// Verifies a whole request in one call: signature over the headers, then the body against its digest.
+/// `header` reads a request header; `public_key` finds a device's key.
+pub fn verify_request(
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+    header: impl Fn(&str) -> Option<String>,
+    public_key: impl FnOnce(&str) -> Option<Vec<u8>>,
+) -> Result<SignatureParams, SignatureError> {
+    let parsed = parse(&header)?;
+    let key = public_key(&parsed.keyid).ok_or_else(|| SignatureError::UnknownDevice(parsed.keyid.clone()))?;
+    let params = parsed.verify(method, path, &header, &key)?;
+    if params.covers_body {
+        let digest = header(CONTENT_DIGEST).ok_or(SignatureError::DigestMismatch)?;
+        check_digest(&digest, body.ok_or(SignatureError::DigestMismatch)?)?;
+    }
+    Ok(params)
 }
 
 #[cfg(test)]
@@ -203,5 +303,38 @@ mod tests {
         assert!(matches!(check(&stranger, "POST", "/v1/sync", b"body", &pk), Err(SignatureError::UnknownDevice(_))));
         let none = verify_request("POST", "/v1/sync", None, |_| None, |_| None);
         assert_eq!(none, Err(SignatureError::Missing));
+    }
+
+    /// SEC-4: who signed is known from the headers alone; the body is checked against the signed digest after.
+    #[test]
+    fn the_signature_verifies_before_the_body_is_read() {
+        let k = key();
+        let pk = k.public_key().as_ref().to_vec();
+        let h = sign_request("POST", "/v1/sync", Some(b"body"), "dev-1", u64::MAX, 0, &k);
+        let header = |name: &str| match name {
+            SIGNATURE => Some(h.signature.clone()),
+            SIGNATURE_INPUT => Some(h.signature_input.clone()),
+            CONTENT_DIGEST => h.content_digest.clone(),
+            _ => None,
+        };
+        let parsed = parse(header).unwrap();
+        assert_eq!((parsed.keyid.as_str(), parsed.nonce), ("dev-1", u64::MAX), "the counter is a whole u64");
+        let params = parsed.verify("POST", "/v1/sync", header, &pk).unwrap();
+        assert!(params.covers(CONTENT_DIGEST));
+        let digest = h.content_digest.clone().unwrap();
+        assert_eq!(check_digest(&digest, b"body"), Ok(()));
+        assert_eq!(check_digest(&digest, b"bodx"), Err(SignatureError::DigestMismatch));
+        let forged_digest =
+            |name: &str| if name == CONTENT_DIGEST { Some(content_digest(b"bodx")) } else { header(name) };
+        assert_eq!(parsed.verify("POST", "/v1/sync", forged_digest, &pk), Err(SignatureError::BadSignature));
+        for input in [
+            "sig1=(\"@method\" \"@path\" \"content-digest\" \"content-digest\");created=0;nonce=\"1\";keyid=\"d\";alg=\"ed25519\"",
+            "sig1=(\"@path\" \"@method\");created=0;nonce=\"1\";keyid=\"d\";alg=\"ed25519\"",
+            "sig1=(\"@method\" \"@path\" \"host\");created=0;nonce=\"1\";keyid=\"d\";alg=\"ed25519\"",
+            "sig1=(\"@method\" \"@path\");created=0;nonce=\"18446744073709551616\";keyid=\"d\";alg=\"ed25519\"",
+        ] {
+            let odd = |name: &str| if name == SIGNATURE_INPUT { Some(input.to_owned()) } else { header(name) };
+            assert!(matches!(parse(odd), Err(SignatureError::Malformed(_))), "{input}");
+        }
     }
 }

@@ -13,6 +13,7 @@ mod error;
 pub mod evidence;
 pub mod httpsig;
 pub mod identity;
+pub mod inflation;
 mod inspection;
 pub mod lock_rule;
 pub mod protocol;

@@ -22,6 +22,9 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// How deep a body's CBOR may nest: ours nest six deep; far deeper is an attack on the decoder's stack.
+pub const MAX_DEPTH: usize = 16;
+
 /// One automerge sync message for one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocMessage {
@@ -39,6 +42,7 @@ pub struct SyncRequest {
     pub terminal: String,
     /// The server's change sequence number up to which this terminal has been offered every document.
     pub cursor: u64,
+    #[serde(deserialize_with = "at_most_request_docs")]
     pub docs: Vec<DocMessage>,
     /// The version of the revocation list the terminal holds (0: none); the server sends a newer one.
     #[serde(default)]
@@ -55,6 +59,10 @@ pub struct SyncRequest {
     /// backup, which the server records (SEC-6, docs/trail.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_head: Option<crate::trail::SignedTreeHead>,
+    /// The terminal was restored from a backup (SEC-6): the server forgets which changes it believed this
+    /// terminal had and offers everything again, so what the backup lacks comes back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resync: bool,
 }
 
 /// `POST /v1/sync` response body.
@@ -66,6 +74,7 @@ pub struct SyncResponse {
     /// More changed documents wait beyond `cursor`: sync again at once.
     pub more: bool,
     /// A reply for every document of the request, and a message for documents changed since the cursor.
+    #[serde(deserialize_with = "at_most_response_docs")]
     pub docs: Vec<DocMessage>,
     /// The newest signed revocation list, when it is newer than the terminal's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,6 +98,12 @@ pub struct ErrorBody {
     pub code: String,
     /// A sentence for people.
     pub message: String,
+    /// With `replayed`, to a request whose signature verified (so only the device itself learns it): the
+    /// highest request counter the server has seen from this device. A terminal restored from a backup
+    /// continues above it (SEC-6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(skip)]
+    pub resume_after: Option<u64>,
 }
 
 /// Why a body could not be read.
@@ -117,6 +132,37 @@ struct Envelope {
     v: u32,
 }
 
+/// Decodes a list of documents, refusing it at the first one past `MAX` instead of after building them all.
+fn at_most<'de, D: serde::Deserializer<'de>, const MAX: usize>(d: D) -> Result<Vec<DocMessage>, D::Error> {
+    struct Bounded<const MAX: usize>;
+    impl<'de, const MAX: usize> serde::de::Visitor<'de> for Bounded<MAX> {
+        type Value = Vec<DocMessage>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "at most {MAX} documents")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            // The length a body claims is not trusted for an allocation.
+            let mut docs = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(doc) = seq.next_element()? {
+                if docs.len() == MAX {
+                    return Err(serde::de::Error::custom(format!("more than {MAX} documents in one body")));
+                }
+                docs.push(doc);
+            }
+            Ok(docs)
+        }
+    }
+    d.deserialize_seq(Bounded::<MAX>)
+}
+
+fn at_most_request_docs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<DocMessage>, D::Error> {
+    at_most::<D, MAX_DOCS_PER_REQUEST>(d)
+}
+
+fn at_most_response_docs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<DocMessage>, D::Error> {
+    at_most::<D, { MAX_DOCS_PER_REQUEST + PULL_PAGE }>(d)
+}
+
 /// Encodes a message as CBOR.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
@@ -128,13 +174,30 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 
 /// Decodes a versioned message: the version is checked before the shape, so a newer peer gets told so
 /// rather than a confusing shape error.
+///
+/// Bytes from outside are decoded straight into the typed message (SEC-4): no generic value tree, whose
+/// size a small body of tiny items could multiply; nesting is bounded by [`MAX_DEPTH`], lists of documents
+/// by the protocol's limits, and a length a body claims is never allocated before its bytes arrive.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let value: ciborium::Value = ciborium::from_reader(bytes).map_err(|e| DecodeError::NotCbor(e.to_string()))?;
-    let envelope: Envelope = value.deserialized().map_err(|e| DecodeError::Shape(e.to_string()))?;
+    let envelope: Envelope = typed(bytes).map_err(|e| match e {
+        // Not even the envelope: say whether the bytes are CBOR at all (walked, nothing kept).
+        DecodeError::Shape(_) => typed::<serde::de::IgnoredAny>(bytes).err().unwrap_or(e),
+        e => e,
+    })?;
     if envelope.v != PROTOCOL_VERSION {
         return Err(DecodeError::UnsupportedVersion { found: envelope.v, supported: PROTOCOL_VERSION });
     }
-    value.deserialized().map_err(|e| DecodeError::Shape(e.to_string()))
+    typed(bytes)
+}
+
+fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    use ciborium::de::Error;
+    ciborium::de::from_reader_with_recursion_limit(bytes, MAX_DEPTH).map_err(|e| match e {
+        Error::Semantic(_, message) => DecodeError::Shape(message),
+        Error::RecursionLimitExceeded => DecodeError::NotCbor(format!("nested deeper than {MAX_DEPTH} levels")),
+        Error::Io(_) => DecodeError::NotCbor("the body ends in the middle of an item".into()),
+        Error::Syntax(at) => DecodeError::NotCbor(format!("invalid CBOR at byte {at}")),
+    })
 }
 
 #[cfg(test)]
@@ -151,6 +214,7 @@ mod tests {
             log_size: 0,
             log_root: None,
             lost_head: None,
+            resync: false,
         }
     }
 
@@ -195,5 +259,26 @@ mod tests {
         assert!(matches!(&err, DecodeError::Shape(m) if m.contains("terminal")), "{err}");
         let bytes = encode(&request());
         assert!(decode::<SyncRequest>(&bytes[..bytes.len() - 3]).is_err());
+    }
+
+    /// SEC-4: hostile CBOR is refused with an error, cheaply: deep nesting, lengths it does not have, too
+    /// many documents.
+    #[test]
+    fn hostile_cbor_is_refused_without_building_it() {
+        // {"x": [[[[…1…]]]], "v": 1}: the unknown field is skipped, and skipping it still counts its depth.
+        let deep = [vec![0xa2, 0x61, b'x'], vec![0x81; 100_000], vec![0x01, 0x61, b'v', 0x01]].concat();
+        let err = decode::<SyncRequest>(&deep).unwrap_err();
+        assert!(matches!(&err, DecodeError::NotCbor(m) if m.contains("nested deeper")), "{err}");
+        // A map claiming a byte string of 2^62 bytes, with 3 of them.
+        let mut huge = encode(&request());
+        let at = huge.windows(3).position(|w| w == [0x43, 0x42, 1]).unwrap();
+        huge.splice(at..at + 1, [0x5b, 0x40, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(matches!(decode::<SyncRequest>(&huge), Err(DecodeError::NotCbor(_))));
+        let mut many = request();
+        many.docs = vec![many.docs[0].clone(); MAX_DOCS_PER_REQUEST + 1];
+        let err = decode::<SyncRequest>(&encode(&many)).unwrap_err();
+        assert!(matches!(&err, DecodeError::Shape(m) if m.contains("more than 500 documents")), "{err}");
+        many.docs.pop();
+        assert_eq!(decode::<SyncRequest>(&encode(&many)).unwrap().docs.len(), MAX_DOCS_PER_REQUEST);
     }
 }

@@ -56,6 +56,9 @@ impl Terminal {
         let (device_id, actor) = store::identity(&conn)?;
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(10))
+            // Below the server's default header timeout (30 s), which also closes idle connections: a pooled
+            // connection is dropped here first rather than reused just as the server closes it.
+            .pool_idle_timeout(std::time::Duration::from_secs(20))
             .timeout(std::time::Duration::from_secs(300))
             .build()
             .map_err(|e| Error::Invalid(format!("HTTP client: {e}")))?;

@@ -5,7 +5,6 @@
 
 use crate::Terminal;
 use crate::error::{Error, Result};
-use fieldtrail_core::protocol::ErrorBody;
 use fieldtrail_core::share::{self, ShareAction, ShareEvent};
 use fieldtrail_core::trail::{LeafKind, Receipt};
 use serde::{Deserialize, Serialize};
@@ -46,23 +45,7 @@ impl Terminal {
             ShareAction::Shared => reqwest::Method::POST,
             ShareAction::Unshared => reqwest::Method::DELETE,
         };
-        let unreachable = |e: reqwest::Error| Error::Unreachable { url: url.clone(), reason: e.to_string() };
-        let resp = self
-            .signed(method, &url, Some(&body))?
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(unreachable)?;
-        let status = resp.status();
-        let bytes = resp.bytes().await.map_err(unreachable)?;
-        if !status.is_success() {
-            let err: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
-                code: "unknown".into(),
-                message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-            });
-            return Err(Error::Refused { status: status.as_u16(), code: err.code, message: err.message });
-        }
+        let bytes = self.exchange(method, &url, "application/json", || Ok(body.clone())).await?;
         let reply: Reply = serde_json::from_slice(&bytes).map_err(|e| Error::BadReply(format!("share: {e}")))?;
         check_reply(&reply, id, action, agency)?;
         Ok(reply.share)

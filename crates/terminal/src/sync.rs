@@ -1,11 +1,12 @@
 //! The sync client: batches of automerge sync messages to `POST /v1/sync` until both sides have nothing to say.
 
 use crate::error::{Error, Result};
-use crate::{Terminal, officers, quarantine, receipts, restore, store};
+use crate::{Terminal, http, officers, quarantine, receipts, restore, store};
 use automerge::AutoCommit;
 use automerge::sync::{Message, State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
-use fieldtrail_core::protocol::{self, DocMessage, ErrorBody, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
+use fieldtrail_core::inflation::{MAX_INFLATED_PER_MESSAGE, inflated_size};
+use fieldtrail_core::protocol::{self, DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
 use fieldtrail_core::sync::{resume_state, seed_state};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -79,20 +80,31 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
         // SEC-6: the newest head of the log we hold, and a lost one still to show the server.
         let (known, lost) =
             terminal.with_conn(|c| Ok((restore::known_head(c, server)?, restore::pending_report(c, server)?)))?;
-        let body = protocol::encode(&SyncRequest {
-            v: protocol::PROTOCOL_VERSION,
-            terminal: terminal.device_id.clone(),
-            cursor,
-            docs,
-            revocation_version,
-            log_size: known.as_ref().map_or(0, |h| h.size),
-            log_root: known.and_then(|h| hex::decode(&h.root).ok()).map(|mut root| {
-                root.truncate(protocol::LOG_ROOT_PREFIX);
-                ByteBuf::from(root)
-            }),
-            lost_head: lost.as_ref().map(|(_, head)| head.clone()),
-        });
-        report.bytes_sent += body.len() as u64;
+        // Built when sent, so a request retried after the server revealed that this terminal was restored from a
+        // backup carries `resync` (SEC-6).
+        let mut resynced = false;
+        let mut sent = 0;
+        let body = || {
+            let resync = terminal.with_conn(http::resync_pending)?;
+            resynced = resync;
+            let body = protocol::encode(&SyncRequest {
+                v: protocol::PROTOCOL_VERSION,
+                terminal: terminal.device_id.clone(),
+                // A restored terminal asks for everything: its cursor, like its data, may predate what it lost.
+                cursor: if resync { 0 } else { cursor },
+                docs: docs.clone(),
+                revocation_version,
+                log_size: known.as_ref().map_or(0, |h| h.size),
+                log_root: known.as_ref().and_then(|h| hex::decode(&h.root).ok()).map(|mut root| {
+                    root.truncate(protocol::LOG_ROOT_PREFIX);
+                    ByteBuf::from(root)
+                }),
+                lost_head: lost.as_ref().map(|(_, head)| head.clone()),
+                resync,
+            });
+            sent = body.len();
+            Ok(body)
+        };
         let reply = match post(terminal, &url, body).await {
             // A refused proof is not shown again, so one wrong conclusion cannot stop every later sync.
             Err(Error::Refused { code, message, status })
@@ -104,10 +116,14 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
             }
             other => other?,
         };
+        report.bytes_sent += sent as u64;
         report.bytes_received += reply.len() as u64;
         report.rounds += 1;
         let resp: SyncResponse = protocol::decode(&reply).map_err(|e| Error::BadReply(e.to_string()))?;
         let restored = terminal.write(|c| {
+            if resynced {
+                http::resync_done(c)?;
+            }
             for doc in resp.docs {
                 incoming(c, terminal, &mut session, doc)?;
             }
@@ -204,6 +220,10 @@ fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: Doc
         Ok(msg) => msg,
         Err(e) => return set_aside(session, format!("the server's sync message does not decode: {e}"), &doc.msg),
     };
+    // SEC-4: a message that would inflate past the cap is never expanded.
+    if let Err(e) = inflated_size(&msg, MAX_INFLATED_PER_MESSAGE) {
+        return set_aside(session, format!("the server's sync message is refused: {e}"), &doc.msg);
+    }
     let stored = store::load_raw(c, &id)?;
     let known = stored.is_some();
     let mut raw = stored.unwrap_or_else(AutoCommit::new).with_actor(terminal.actor.clone());
@@ -245,24 +265,6 @@ fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: Doc
     Ok(())
 }
 
-async fn post(terminal: &Terminal, url: &str, body: Vec<u8>) -> Result<Vec<u8>> {
-    let unreachable = |e: reqwest::Error| Error::Unreachable { url: url.to_owned(), reason: e.to_string() };
-    let resp = terminal
-        .signed(reqwest::Method::POST, url, Some(&body))?
-        .header(reqwest::header::CONTENT_TYPE, protocol::CONTENT_TYPE)
-        .body(body)
-        .send()
-        .await
-        .map_err(unreachable)?;
-    let status = resp.status();
-    let bytes = resp.bytes().await.map_err(unreachable)?;
-    if !status.is_success() {
-        let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-        let (code, message) = match body {
-            Some(b) => (b.code, b.message),
-            None => ("unknown".to_owned(), String::from_utf8_lossy(&bytes).chars().take(200).collect()),
-        };
-        return Err(Error::Refused { status: status.as_u16(), code, message });
-    }
-    Ok(bytes.to_vec())
+async fn post(terminal: &Terminal, url: &str, body: impl FnMut() -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+    terminal.exchange(reqwest::Method::POST, url, protocol::CONTENT_TYPE, body).await
 }

@@ -74,6 +74,10 @@ pub trait IdentityTx {
     fn devices(&mut self) -> Result<Vec<DeviceRecord>, ApiError>;
     /// Records a request counter; `false` if it was seen before or is too far behind the newest.
     fn accept_nonce(&mut self, device: &str, nonce: u64) -> Result<bool, ApiError>;
+    /// Whether a request counter would be accepted, without recording it.
+    fn counter_fresh(&mut self, device: &str, nonce: u64) -> Result<bool, ApiError>;
+    /// The highest request counter accepted from a device (0: none yet).
+    fn newest_counter(&mut self, device: &str) -> Result<u64, ApiError>;
 }
 
 mod hex_bytes {

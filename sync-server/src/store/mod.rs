@@ -30,6 +30,9 @@ pub trait StoreTx: identity::IdentityTx + log::LogTx + access::AccessTx + restor
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;
     fn shared_heads(&mut self, device: &str, id: &str) -> Result<Vec<ChangeHash>, ApiError>;
     fn set_shared_heads(&mut self, device: &str, id: &str, heads: &[ChangeHash]) -> Result<(), ApiError>;
+    /// Forgets every document's shared heads with `device`: a terminal restored from a backup may lack what
+    /// the server believed it had (SEC-6).
+    fn forget_shared_heads(&mut self, device: &str) -> Result<(), ApiError>;
     fn history(&mut self, id: &str) -> Result<Vec<HistoryEntry>, ApiError>;
 
     // Evidence (SYNC-3, SYNC-4): verified blobs and resumable uploads; see crate::uploads.

@@ -16,6 +16,7 @@ pub(super) fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/server/0003_identity.sql")),
         M::up(include_str!("../../../migrations/server/0004_log.sql")),
         M::up(include_str!("../../../migrations/server/0005_agencies.sql")),
+        M::up(include_str!("../../../migrations/server/0006_request_counters.sql")),
         M::up(include_str!("../../../migrations/server/0008_restores.sql")),
     ])
 }
@@ -43,7 +44,17 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn transact<R>(&self, f: impl FnOnce(&mut dyn StoreTx) -> Result<R, ApiError>) -> Result<R, ApiError> {
-        let mut conn = self.conn.lock().map_err(|_| ApiError::Storage("store lock poisoned".into()))?;
+        // A request that panicked inside a transaction poisons the lock; its transaction was rolled back as the
+        // panic unwound (rusqlite's Transaction rolls back on drop), so the connection is sound and the next
+        // request goes on (SEC-4). Should one still be open, it is rolled back here, never committed by the next.
+        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| {
+            tracing::warn!("a request panicked while it held the store; the next one continues");
+            self.conn.clear_poison();
+            poisoned.into_inner()
+        });
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK")?;
+        }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut store_tx = SqliteTx { tx: &tx };
         let out = f(&mut store_tx)?;
@@ -120,6 +131,11 @@ impl StoreTx for SqliteTx<'_> {
              ON CONFLICT (device, doc_id) DO UPDATE SET shared_heads = excluded.shared_heads, updated_at = excluded.updated_at",
             params![device, id, encode_heads(heads), now()],
         )?;
+        Ok(())
+    }
+
+    fn forget_shared_heads(&mut self, device: &str) -> Result<(), ApiError> {
+        self.tx.execute("DELETE FROM sync_states WHERE device = ?1", [device])?;
         Ok(())
     }
 
@@ -254,4 +270,52 @@ fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
         created_at: r.get(8)?,
         updated_at: r.get(9)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// SEC-4: a panic inside one request's transaction leaves nothing behind and does not stop the next.
+    /// No request path is known to panic, so the test panics inside `transact` itself.
+    #[test]
+    fn a_panic_in_one_request_neither_poisons_the_store_nor_commits() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.transact(|tx| -> Result<(), ApiError> {
+                tx.register_device("half-done", &[1; 32], "测试局", "test")?;
+                panic!("a bug in a handler");
+            })
+        }));
+        assert!(outcome.is_err(), "the closure panicked");
+        assert!(store.conn.is_poisoned(), "the panic happened while the store was held");
+        let devices = store.transact(|tx| tx.devices()).unwrap();
+        assert!(devices.is_empty(), "the panicking request's write was rolled back: {devices:?}");
+        store.transact(|tx| tx.register_device("next", &[2; 32], "测试局", "test")).unwrap();
+        assert_eq!(store.transact(|tx| tx.devices()).unwrap().len(), 1, "the next request wrote and committed");
+    }
+
+    /// SEC-4: request counters are whole u64s: above 2^63 - 1 they neither wrap nor break the window.
+    #[test]
+    fn request_counters_above_i64_max_are_kept_whole() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.transact(|tx| tx.register_device("d", &[1; 32], "测试局", "test")).unwrap();
+        let high = i64::MAX as u64 + 10;
+        store
+            .transact(|tx| {
+                assert!(tx.accept_nonce("d", 5)?);
+                assert!(tx.accept_nonce("d", high)?);
+                assert_eq!(tx.newest_counter("d")?, high);
+                assert!(!tx.accept_nonce("d", high)?, "seen");
+                assert!(!tx.accept_nonce("d", 5)?, "far behind the newest");
+                assert!(tx.accept_nonce("d", high - 3)?, "inside the window, once");
+                assert!(tx.accept_nonce("d", u64::MAX)?);
+                assert_eq!(tx.newest_counter("d")?, u64::MAX);
+                Ok(())
+            })
+            .unwrap();
+    }
 }

@@ -165,22 +165,46 @@ impl IdentityTx for SqliteTx<'_> {
     }
 
     fn accept_nonce(&mut self, device: &str, nonce: u64) -> Result<bool, ApiError> {
-        let max: i64 = self.tx.query_row("SELECT max_nonce FROM devices WHERE id = ?1", [device], |r| r.get(0))?;
-        let max = max as u64;
-        if nonce.saturating_add(NONCE_WINDOW) <= max {
+        if !self.counter_fresh(device, nonce)? {
             return Ok(false);
         }
-        let fresh = self.tx.execute(
-            "INSERT OR IGNORE INTO device_nonces (device, nonce) VALUES (?1, ?2)",
-            params![device, nonce as i64],
-        )? == 1;
-        if fresh && nonce > max {
-            self.tx.execute("UPDATE devices SET max_nonce = ?2 WHERE id = ?1", params![device, nonce as i64])?;
+        self.tx.execute(
+            "INSERT INTO request_counters (device, counter) VALUES (?1, ?2)",
+            params![device, nonce.to_be_bytes()],
+        )?;
+        // Only the window below the newest needs remembering; older counters are refused by the window alone.
+        if let Some(oldest_kept) = self.newest_counter(device)?.checked_sub(NONCE_WINDOW) {
             self.tx.execute(
-                "DELETE FROM device_nonces WHERE device = ?1 AND nonce + ?2 <= ?3",
-                params![device, NONCE_WINDOW as i64, nonce as i64],
+                "DELETE FROM request_counters WHERE device = ?1 AND counter <= ?2",
+                params![device, oldest_kept.to_be_bytes()],
             )?;
         }
-        Ok(fresh)
+        Ok(true)
+    }
+
+    fn counter_fresh(&mut self, device: &str, nonce: u64) -> Result<bool, ApiError> {
+        if nonce.saturating_add(NONCE_WINDOW) <= self.newest_counter(device)? {
+            return Ok(false);
+        }
+        let seen = self
+            .tx
+            .query_row(
+                "SELECT 1 FROM request_counters WHERE device = ?1 AND counter = ?2",
+                params![device, nonce.to_be_bytes()],
+                |_| Ok(()),
+            )
+            .optional()?;
+        Ok(seen.is_none())
+    }
+
+    fn newest_counter(&mut self, device: &str) -> Result<u64, ApiError> {
+        let newest: Option<Vec<u8>> =
+            self.tx.query_row("SELECT max(counter) FROM request_counters WHERE device = ?1", [device], |r| r.get(0))?;
+        match newest {
+            None => Ok(0),
+            Some(bytes) => <[u8; 8]>::try_from(bytes.as_slice())
+                .map(u64::from_be_bytes)
+                .map_err(|_| ApiError::Storage(format!("device {device}: a stored request counter is not 8 bytes"))),
+        }
     }
 }
