@@ -134,7 +134,8 @@ impl Terminal {
     ) -> Result<Vec<u8>> {
         let resp = self.send_signed(method, url, content_type, body).await?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| Error::Unreachable { url: url.to_owned(), reason: e.to_string() })?;
+        let bytes =
+            resp.bytes().await.map_err(|e| Error::Unreachable { url: url.to_owned(), reason: e.to_string() })?;
         if !status.is_success() {
             return Err(refusal(status.as_u16(), &bytes));
         }
@@ -152,6 +153,18 @@ impl Terminal {
     /// This device's public key (hex), for the administrator's `register-device`.
     pub fn device_public_key(&self) -> Result<String> {
         self.write(|c| Ok(DeviceKey::load_or_create(c)?.public_key_hex()))
+    }
+}
+
+/// A server's refusal as an error: its `{code, message}` when it sent one, else the start of what it sent.
+pub(crate) fn refusal(status: u16, body: &[u8]) -> Error {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(b) => Error::Refused { status, code: b.code, message: b.message },
+        Err(_) => Error::Refused {
+            status,
+            code: "unknown".into(),
+            message: String::from_utf8_lossy(body).chars().take(200).collect(),
+        },
     }
 }
 
@@ -182,17 +195,5 @@ mod tests {
             Ok(())
         })
         .unwrap();
-    }
-}
-
-/// A server's refusal as an error: its `{code, message}` when it sent one, else the start of what it sent.
-pub(crate) fn refusal(status: u16, body: &[u8]) -> Error {
-    match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => Error::Refused { status, code: b.code, message: b.message },
-        Err(_) => Error::Refused {
-            status,
-            code: "unknown".into(),
-            message: String::from_utf8_lossy(body).chars().take(200).collect(),
-        },
     }
 }
