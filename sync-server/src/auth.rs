@@ -19,6 +19,8 @@ pub struct AuthedDevice {
     pub agency: String,
     /// Whether the signature covered the body's digest.
     pub covers_body: bool,
+    /// An upload chunk's signed offset and digest; its handler hashes the streamed body against it.
+    pub upload_chunk: Option<httpsig::UploadChunk>,
 }
 
 impl From<SignatureError> for ApiError {
@@ -44,7 +46,9 @@ pub async fn require_device<S: Store>(
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     // A signature over the body's digest needs the whole body; uploads sign without it and stay streamed
     // (their content is checked against its SHA-256 when complete).
-    let covers_body = header(httpsig::SIGNATURE_INPUT).is_some_and(|i| i.contains("\"content-digest\""));
+    // An upload chunk signs its digest too, but is hashed while streamed (crate::uploads), never buffered here.
+    let covers_body = header(httpsig::SIGNATURE_INPUT)
+        .is_some_and(|i| i.contains("\"content-digest\"") && !i.contains("\"upload-offset\""));
     let (bytes, body) = if covers_body {
         let bytes = to_bytes(body, state.max_body).await.map_err(|_| ApiError::TooLarge { limit: state.max_body })?;
         (Some(bytes.clone()), Body::from(bytes))
@@ -75,7 +79,12 @@ pub async fn require_device<S: Store>(
                     message: format!("request counter {} of device {} was already used", params.nonce, device.id),
                 });
             }
-            Ok(AuthedDevice { id: device.id, agency: device.agency, covers_body: params.covers_body })
+            Ok(AuthedDevice {
+                id: device.id,
+                agency: device.agency,
+                covers_body: params.covers_body,
+                upload_chunk: params.upload_chunk,
+            })
         })
     })
     .await

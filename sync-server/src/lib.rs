@@ -17,6 +17,7 @@ pub mod routes;
 pub mod store;
 pub mod sync;
 pub mod trail;
+pub mod upload_cleanup;
 pub mod uploads;
 pub mod verify_page;
 
@@ -37,6 +38,15 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     pub max_body: usize,
+    /// Per-device upload quotas and the cleanup of abandoned uploads (SEC-5).
+    pub uploads: uploads::UploadLimits,
+}
+
+impl Config {
+    /// A server on `data_dir` and `listen` with every other setting at its default.
+    pub fn new(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Self {
+        Config { data_dir: data_dir.into(), listen, max_body: DEFAULT_MAX_BODY, uploads: Default::default() }
+    }
 }
 
 /// A server bound to its address, ready to serve.
@@ -44,6 +54,7 @@ pub struct Config {
 pub struct Server {
     listener: TcpListener,
     app: axum::Router,
+    uploads: Arc<uploads::UploadState<SqliteStore>>,
 }
 
 impl Server {
@@ -59,12 +70,16 @@ impl Server {
         let state = Arc::new(routes::AppState { store, max_body: config.max_body, log_key: log_key.clone() });
         let listener = TcpListener::bind(config.listen).await?;
         // Uploads get their own store handle: a long hash of a finished upload never holds up sync requests.
-        let uploads =
-            Arc::new(uploads::UploadState::new(SqliteStore::open(&config.data_dir)?, config.data_dir.clone(), log_key));
-        // Uploads are signed like sync, over method and path: their bodies stream, checked by SHA-256 instead.
+        let uploads = Arc::new(uploads::UploadState::new(
+            SqliteStore::open(&config.data_dir)?,
+            config.data_dir.clone(),
+            log_key,
+            config.uploads.clone(),
+        ));
+        // Uploads are signed like sync; a chunk's signature covers its offset and digest, checked as it streams.
         let auth = axum::middleware::from_fn_with_state(state.clone(), auth::require_device::<SqliteStore>);
-        let app = routes::router(state).merge(uploads::router(uploads).route_layer(auth));
-        Ok(Server { listener, app })
+        let app = routes::router(state).merge(uploads::router(uploads.clone()).route_layer(auth));
+        Ok(Server { listener, app, uploads })
     }
 
     /// The address actually bound.
@@ -72,8 +87,34 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` resolves, then finishes the requests under way.
+    /// Serves until `shutdown` resolves, then finishes the requests under way. Abandoned uploads are cleaned
+    /// up meanwhile, every `cleanup_every`.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await
+        let cleanup = tokio::spawn(clean_uploads(self.uploads));
+        let served = axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await;
+        cleanup.abort();
+        served
+    }
+}
+
+/// The background cleanup of abandoned uploads (crate::upload_cleanup), under each upload's own lock.
+async fn clean_uploads(state: Arc<uploads::UploadState<SqliteStore>>) {
+    let mut every = tokio::time::interval(state.limits.cleanup_every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let s = state.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            upload_cleanup::cleanup(&s.store, &s.data_dir, s.limits.abandon_after, |id, f| s.if_idle(id, f))
+        })
+        .await;
+        match done {
+            Ok(Ok(report)) if !report.abandoned.is_empty() || report.stray_files > 0 => {
+                tracing::info!(abandoned = report.abandoned.len(), bytes = report.abandoned_bytes, stray = report.stray_files, "uploads cleaned up");
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "upload cleanup failed"),
+            Err(e) => tracing::error!(error = %e, "upload cleanup worker failed"),
+        }
     }
 }

@@ -7,6 +7,8 @@
 mod cli_admin;
 
 use clap::{Parser, Subcommand};
+use fieldtrail_server::uploads::UploadLimits;
+use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -23,6 +25,18 @@ struct Args {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "FIELDTRAIL_MAX_BODY", default_value_t = fieldtrail_server::DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// Uploads one device may have open at once (SEC-5).
+    #[arg(long, env = "FIELDTRAIL_MAX_OPEN_UPLOADS", default_value_t = UploadLimits::default().max_open_uploads)]
+    max_open_uploads: u64,
+    /// Bytes one device's open uploads may declare together (SEC-5).
+    #[arg(long, env = "FIELDTRAIL_UPLOAD_QUOTA", default_value_t = UploadLimits::default().max_open_bytes)]
+    upload_quota: u64,
+    /// Seconds without a write after which an open upload is abandoned and its bytes deleted.
+    #[arg(long, env = "FIELDTRAIL_ABANDON_UPLOADS_AFTER", default_value_t = fieldtrail_server::uploads::DEFAULT_ABANDON_AFTER_SECS)]
+    abandon_uploads_after: u64,
+    /// Seconds between two looks for abandoned uploads.
+    #[arg(long, env = "FIELDTRAIL_UPLOAD_CLEANUP_EVERY", default_value_t = UploadLimits::default().cleanup_every.as_secs())]
+    upload_cleanup_every: u64,
     /// Without a command, the server runs.
     #[command(subcommand)]
     command: Option<ServerCommand>,
@@ -70,7 +84,16 @@ async fn main() -> anyhow::Result<()> {
         let log = verify_log(&store, &args.data, since_sth)?;
         std::process::exit(if report.is_clean() && log { 0 } else { 1 });
     }
-    let config = fieldtrail_server::Config { data_dir: args.data, listen: args.listen, max_body: args.max_body };
+    let config = fieldtrail_server::Config {
+        max_body: args.max_body,
+        uploads: UploadLimits {
+            max_open_uploads: args.max_open_uploads,
+            max_open_bytes: args.upload_quota,
+            abandon_after: Duration::from_secs(args.abandon_uploads_after),
+            cleanup_every: Duration::from_secs(args.upload_cleanup_every.max(1)),
+        },
+        ..fieldtrail_server::Config::new(args.data, args.listen)
+    };
     let server = fieldtrail_server::Server::bind(&config).await?;
     // Tests and scripts read this line to learn the port.
     println!("listening on http://{}", server.local_addr()?);

@@ -122,11 +122,7 @@ pub struct InProcessServer {
 
 impl InProcessServer {
     pub async fn start(data: &Path) -> anyhow::Result<Self> {
-        let config = fieldtrail_server::Config {
-            data_dir: data.to_path_buf(),
-            listen: "127.0.0.1:0".parse()?,
-            max_body: fieldtrail_server::DEFAULT_MAX_BODY,
-        };
+        let config = fieldtrail_server::Config::new(data, "127.0.0.1:0".parse()?);
         let server = fieldtrail_server::Server::bind(&config).await?;
         let url = format!("http://{}", server.local_addr()?);
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -198,8 +194,19 @@ impl ServerProcess {
     /// Kills the server without warning (SIGKILL: no graceful shutdown, like a power cut for the process)
     /// and starts it again on the same data directory and port.
     pub fn crash_and_restart(&mut self) -> anyhow::Result<()> {
+        self.crash()?;
+        self.start_again()
+    }
+
+    /// Kills the server without warning (SIGKILL) and waits until it is gone; [`Self::start_again`] revives it.
+    pub fn crash(&mut self) -> anyhow::Result<()> {
         self.child.kill()?;
         self.child.wait()?;
+        Ok(())
+    }
+
+    /// Starts the server again on the same data directory and port.
+    pub fn start_again(&mut self) -> anyhow::Result<()> {
         *self = Self::start_on(&self.data.clone(), &self.addr.to_string())?;
         Ok(())
     }

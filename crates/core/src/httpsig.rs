@@ -3,6 +3,10 @@
 //! server reads whole, the body's SHA-256. Only Ed25519 and the few components below are accepted; the general
 //! RFC machinery (and a second crypto library for it) is not needed.
 //!
+//! An upload chunk (`PATCH /v1/uploads/{id}`) is streamed, not read whole, yet its signature still covers its
+//! `upload-offset` and the chunk's Content-Digest: the server verifies the signature over the header values
+//! first, then hashes the chunk as it writes it and refuses it if it does not match ([`UploadChunk`]).
+//!
 //! Replay protection does not trust device clocks: `nonce` is a per-device counter that only grows, and the
 //! server refuses a counter it has seen or that is far behind the newest. `created` is recorded, not enforced.
 
@@ -14,6 +18,19 @@ use ring::signature::{ED25519, Ed25519KeyPair, UnparsedPublicKey};
 pub const SIGNATURE: &str = "signature";
 pub const SIGNATURE_INPUT: &str = "signature-input";
 pub const CONTENT_DIGEST: &str = "content-digest";
+pub const UPLOAD_OFFSET: &str = "upload-offset";
+
+/// The components an upload chunk's signature covers, besides the method and path.
+const UPLOAD_CHUNK_COMPONENTS: &str = "(\"@method\" \"@path\" \"upload-offset\" \"content-digest\")";
+
+/// What an upload chunk's signature covers and the server must still check: the chunk's bytes against
+/// `content_digest` (while streaming them), and that it is written at `offset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadChunk {
+    pub offset: u64,
+    /// `sha-256=:BASE64:` of the chunk, as signed.
+    pub content_digest: String,
+}
 
 /// What a verified signature tells the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +41,8 @@ pub struct SignatureParams {
     pub created: i64,
     /// Whether the body was covered (its digest checked).
     pub covers_body: bool,
+    /// For an upload chunk: its signed offset and digest, which the caller checks as it streams the body.
+    pub upload_chunk: Option<UploadChunk>,
 }
 
 /// Why a request's signature is not accepted.
@@ -51,7 +70,12 @@ pub struct SignedHeaders {
 
 /// `sha-256=:BASE64:` of a body.
 pub fn content_digest(body: &[u8]) -> String {
-    format!("sha-256=:{}:", STANDARD.encode(ring::digest::digest(&ring::digest::SHA256, body)))
+    digest_header(ring::digest::digest(&ring::digest::SHA256, body).as_ref())
+}
+
+/// `sha-256=:BASE64:` of a SHA-256 computed elsewhere (a streamed body).
+pub fn digest_header(sha256: &[u8]) -> String {
+    format!("sha-256=:{}:", STANDARD.encode(sha256))
 }
 
 fn components(covers_body: bool) -> &'static str {
@@ -91,6 +115,36 @@ pub fn sign_request(
     }
 }
 
+/// Signs an upload chunk (`PATCH`), covering its offset and digest; the returned `content_digest` is always set.
+pub fn sign_upload_chunk(
+    path: &str,
+    offset: u64,
+    chunk: &[u8],
+    keyid: &str,
+    nonce: u64,
+    created: i64,
+    key: &Ed25519KeyPair,
+) -> SignedHeaders {
+    let digest = content_digest(chunk);
+    let params = format!("{UPLOAD_CHUNK_COMPONENTS}{}", params_tail(keyid, nonce, created));
+    let signature = key.sign(chunk_base(path, offset, &digest, &params).as_bytes());
+    SignedHeaders {
+        content_digest: Some(digest),
+        signature_input: format!("sig1={params}"),
+        signature: format!("sig1=:{}:", STANDARD.encode(signature.as_ref())),
+    }
+}
+
+fn params_tail(keyid: &str, nonce: u64, created: i64) -> String {
+    format!(";created={created};nonce=\"{nonce}\";keyid=\"{keyid}\";alg=\"ed25519\"")
+}
+
+fn chunk_base(path: &str, offset: u64, digest: &str, params: &str) -> String {
+    format!(
+        "\"@method\": PATCH\n\"@path\": {path}\n\"upload-offset\": {offset}\n\"content-digest\": {digest}\n\"@signature-params\": {params}"
+    )
+}
+
 /// Verifies a request's signature. `header` reads a request header; `public_key` finds a device's key.
 pub fn verify_request(
     method: &str,
@@ -106,12 +160,15 @@ pub fn verify_request(
     let input = input.strip_prefix("sig1=").ok_or_else(|| malformed("Signature-Input has no sig1"))?;
     let (list, rest) = input.split_once(')').ok_or_else(|| malformed("Signature-Input has no component list"))?;
     let list = format!("{list})");
+    let is_chunk = list == UPLOAD_CHUNK_COMPONENTS;
     let covers_body = if list == components(true) {
         true
-    } else if list == components(false) {
+    } else if list == components(false) || is_chunk {
         false
     } else {
-        return Err(malformed("Signature-Input covers other components than @method, @path, content-digest"));
+        return Err(malformed(
+            "Signature-Input covers other components than @method, @path, content-digest (and upload-offset)",
+        ));
     };
     let mut created = None;
     let mut nonce = None;
@@ -148,12 +205,31 @@ pub fn verify_request(
         .and_then(|s| s.strip_suffix(':'))
         .and_then(|s| STANDARD.decode(s).ok())
         .ok_or_else(|| malformed("Signature is not sig1=:base64:"))?;
+    // An upload chunk is streamed: its digest is verified here only as signed; the caller hashes the bytes.
+    let upload_chunk = if is_chunk {
+        let offset = header(UPLOAD_OFFSET)
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| malformed("Upload-Offset is covered but missing or not a number"))?;
+        let content_digest = header(CONTENT_DIGEST).ok_or_else(|| malformed("Content-Digest is covered but missing"))?;
+        if !method.eq_ignore_ascii_case("PATCH") {
+            return Err(malformed("only a PATCH signs an upload offset"));
+        }
+        Some(UploadChunk { offset, content_digest })
+    } else {
+        None
+    };
     let key = public_key(&keyid).ok_or_else(|| SignatureError::UnknownDevice(keyid.clone()))?;
-    let params = params(covers_body, &keyid, nonce, created);
-    UnparsedPublicKey::new(&ED25519, key)
-        .verify(base(method, path, digest.as_deref(), &params).as_bytes(), &sig)
-        .map_err(|_| SignatureError::BadSignature)?;
-    Ok(SignatureParams { keyid, nonce, created, covers_body })
+    let signed = match &upload_chunk {
+        Some(chunk) => chunk_base(
+            path,
+            chunk.offset,
+            &chunk.content_digest,
+            &format!("{UPLOAD_CHUNK_COMPONENTS}{}", params_tail(&keyid, nonce, created)),
+        ),
+        None => base(method, path, digest.as_deref(), &params(covers_body, &keyid, nonce, created)),
+    };
+    UnparsedPublicKey::new(&ED25519, key).verify(signed.as_bytes(), &sig).map_err(|_| SignatureError::BadSignature)?;
+    Ok(SignatureParams { keyid, nonce, created, covers_body, upload_chunk })
 }
 
 #[cfg(test)]
@@ -203,5 +279,36 @@ mod tests {
         assert!(matches!(check(&stranger, "POST", "/v1/sync", b"body", &pk), Err(SignatureError::UnknownDevice(_))));
         let none = verify_request("POST", "/v1/sync", None, |_| None, |_| None);
         assert_eq!(none, Err(SignatureError::Missing));
+    }
+
+    fn check_chunk(h: &SignedHeaders, offset: &str, path: &str, pk: &[u8]) -> Result<SignatureParams, SignatureError> {
+        let header = |name: &str| match name {
+            SIGNATURE => Some(h.signature.clone()),
+            SIGNATURE_INPUT => Some(h.signature_input.clone()),
+            CONTENT_DIGEST => h.content_digest.clone(),
+            UPLOAD_OFFSET => Some(offset.to_owned()),
+            _ => None,
+        };
+        verify_request("PATCH", path, None, header, |id| (id == "dev-1").then(|| pk.to_vec()))
+    }
+
+    /// SEC-4, SEC-5: an upload chunk's signature covers its offset and its digest, without the body in hand.
+    #[test]
+    fn upload_chunk_signature_covers_offset_and_digest() {
+        let k = key();
+        let pk = k.public_key().as_ref().to_vec();
+        let h = sign_upload_chunk("/v1/uploads/u1", 4096, b"chunk", "dev-1", 9, 0, &k);
+        let p = check_chunk(&h, "4096", "/v1/uploads/u1", &pk).unwrap();
+        let chunk = UploadChunk { offset: 4096, content_digest: content_digest(b"chunk") };
+        assert_eq!((p.covers_body, p.upload_chunk), (false, Some(chunk)));
+        assert_eq!(check_chunk(&h, "0", "/v1/uploads/u1", &pk), Err(SignatureError::BadSignature));
+        assert_eq!(check_chunk(&h, "4096", "/v1/uploads/u2", &pk), Err(SignatureError::BadSignature));
+        let mut other_digest = h.clone();
+        other_digest.content_digest = Some(content_digest(b"chunK"));
+        assert_eq!(check_chunk(&other_digest, "4096", "/v1/uploads/u1", &pk), Err(SignatureError::BadSignature));
+        assert!(matches!(check_chunk(&h, "x", "/v1/uploads/u1", &pk), Err(SignatureError::Malformed(_))));
+        // A plain signature carries no chunk: the server then refuses the PATCH.
+        let plain = sign_request("PATCH", "/v1/uploads/u1", None, "dev-1", 10, 0, &k);
+        assert_eq!(check_chunk(&plain, "4096", "/v1/uploads/u1", &pk).unwrap().upload_chunk, None);
     }
 }

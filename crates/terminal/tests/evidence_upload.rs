@@ -10,11 +10,7 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 async fn server(data: PathBuf) -> String {
-    let config = fieldtrail_server::Config {
-        data_dir: data,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        max_body: fieldtrail_server::DEFAULT_MAX_BODY,
-    };
+    let config = fieldtrail_server::Config::new(data, "127.0.0.1:0".parse().unwrap());
     let server = fieldtrail_server::Server::bind(&config).await.unwrap();
     let url = format!("http://{}", server.local_addr().unwrap());
     tokio::spawn(server.serve(std::future::pending()));

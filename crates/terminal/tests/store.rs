@@ -111,11 +111,7 @@ async fn sync_1_failed_syncs_lose_nothing() {
     assert_eq!(err.code(), "server_bad_reply", "{err}");
 
     // A real server, but the wrong path: refused with the server's status.
-    let config = fieldtrail_server::Config {
-        data_dir: dir.path().join("server"),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        max_body: fieldtrail_server::DEFAULT_MAX_BODY,
-    };
+    let config = fieldtrail_server::Config::new(dir.path().join("server"), "127.0.0.1:0".parse().unwrap());
     let server = fieldtrail_server::Server::bind(&config).await.unwrap();
     let real = format!("http://{}", server.local_addr().unwrap());
     tokio::spawn(server.serve(std::future::pending()));

@@ -6,6 +6,8 @@ pub mod log;
 mod sqlite;
 mod sqlite_identity;
 mod sqlite_log;
+mod sqlite_uploads;
+pub mod uploads;
 
 pub use sqlite::SqliteStore;
 
@@ -20,7 +22,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// What the sync logic needs inside a transaction.
-pub trait StoreTx: identity::IdentityTx + log::LogTx {
+pub trait StoreTx: identity::IdentityTx + log::LogTx + uploads::UploadTx {
     fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
     /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;
@@ -40,8 +42,6 @@ pub trait StoreTx: identity::IdentityTx + log::LogTx {
     fn list_blobs(&mut self) -> Result<Vec<BlobRow>, ApiError>;
     fn create_upload(&mut self, upload: &UploadRow) -> Result<(), ApiError>;
     fn upload(&mut self, id: &str) -> Result<Option<UploadRow>, ApiError>;
-    /// An open upload of the same bytes, so a terminal that lost its upload id resumes instead of restarting.
-    fn open_upload_for(&mut self, sha256: &str, size: u64) -> Result<Option<UploadRow>, ApiError>;
     /// Closes an upload as 'complete' or 'rejected' (with why, and what the bytes hashed to).
     fn finish_upload(
         &mut self,
@@ -97,7 +97,7 @@ pub struct UploadRow {
     pub size: u64,
     pub media_type: String,
     pub device: String,
-    /// 'open', 'complete' or 'rejected'.
+    /// 'open', 'complete', 'rejected' (hash mismatch) or 'abandoned' (closed by the cleanup).
     pub status: String,
     pub error: Option<String>,
     pub actual_sha256: Option<String>,

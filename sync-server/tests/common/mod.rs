@@ -32,7 +32,7 @@ pub fn keypair() -> Ed25519KeyPair {
 pub async fn start() -> Harness {
     let dir = TempDir::new().unwrap();
     let data = dir.path().join("server");
-    let config = Config { data_dir: data.clone(), listen: "127.0.0.1:0".parse().unwrap(), max_body: MAX_BODY };
+    let config = Config { max_body: MAX_BODY, ..Config::new(data.clone(), "127.0.0.1:0".parse().unwrap()) };
     let server = Server::bind(&config).await.unwrap();
     let base = format!("http://{}", server.local_addr().unwrap());
     tokio::spawn(server.serve(std::future::pending()));
