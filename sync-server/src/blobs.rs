@@ -25,7 +25,8 @@ pub fn create_dirs_synced(data_dir: &Path, file: &Path) -> std::io::Result<()> {
         missing.push(parent);
     }
     for d in missing.into_iter().rev() {
-        std::fs::create_dir(d).or_else(|e| if e.kind() == std::io::ErrorKind::AlreadyExists { Ok(()) } else { Err(e) })?;
+        std::fs::create_dir(d)
+            .or_else(|e| if e.kind() == std::io::ErrorKind::AlreadyExists { Ok(()) } else { Err(e) })?;
         sync_parent(d)?;
     }
     Ok(())

@@ -110,7 +110,12 @@ async fn clean_uploads(state: Arc<uploads::UploadState<SqliteStore>>) {
         .await;
         match done {
             Ok(Ok(report)) if !report.abandoned.is_empty() || report.stray_files > 0 => {
-                tracing::info!(abandoned = report.abandoned.len(), bytes = report.abandoned_bytes, stray = report.stray_files, "uploads cleaned up");
+                tracing::info!(
+                    abandoned = report.abandoned.len(),
+                    bytes = report.abandoned_bytes,
+                    stray = report.stray_files,
+                    "uploads cleaned up"
+                );
             }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "upload cleanup failed"),

@@ -8,9 +8,9 @@ mod cli_admin;
 
 use clap::{Parser, Subcommand};
 use fieldtrail_server::uploads::UploadLimits;
-use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// FieldTrail sync server.
 #[derive(Debug, Parser)]

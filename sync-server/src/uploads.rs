@@ -138,7 +138,7 @@ enum UploadAccess<'a> {
 fn upload_authorized(device: &AuthedDevice, access: UploadAccess<'_>) -> bool {
     match access {
         UploadAccess::Upload(upload) => upload.device == device.id,
-        UploadAccess::KnownBlob { holders } => holders.iter().any(|agency| *agency == device.agency),
+        UploadAccess::KnownBlob { holders } => holders.contains(&device.agency),
     }
 }
 

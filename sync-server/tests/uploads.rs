@@ -87,13 +87,7 @@ impl Client {
         let _ = fieldtrail_server::devices::register(&store, id, &hex::encode(key.public_key()), agency, "test");
         // Counters only grow, across clients of the same device too.
         let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as u64;
-        Client {
-            http: reqwest::Client::new(),
-            url: url.to_owned(),
-            device: id.to_owned(),
-            key,
-            counter: start.into(),
-        }
+        Client { http: reqwest::Client::new(), url: url.to_owned(), device: id.to_owned(), key, counter: start.into() }
     }
 
     fn nonce(&self) -> u64 {
@@ -494,7 +488,8 @@ async fn sec5_altered_chunk_or_offset_is_refused_and_adds_nothing() {
     assert_eq!((status, code(&body).as_str()), (400, "digest_mismatch"), "{}", String::from_utf8_lossy(&body));
     assert_eq!(offset, None);
     assert_eq!(snapshot(), before, "a tampered chunk adds nothing");
-    let (status, _, body) = me.patch_as_signed(&id, 50_000, &file[50_000..120_000], 50_000, &file[50_000..90_000]).await;
+    let (status, _, body) =
+        me.patch_as_signed(&id, 50_000, &file[50_000..120_000], 50_000, &file[50_000..90_000]).await;
     assert_eq!((status, code(&body).as_str()), (400, "digest_mismatch"));
     assert_eq!(snapshot(), before);
 

@@ -142,7 +142,7 @@ async fn work(t: Arc<Terminal>, url: String, media: PathBuf, n: usize, seed: u64
         retry_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(200),
     };
-    let mut rng = XorShift(seed ^ (n as u64 + 1) * 0x9E37_79B9);
+    let mut rng = XorShift(seed ^ ((n as u64 + 1) * 0x9E37_79B9));
     let mut pending: Vec<String> = Vec::new();
     for round in 0u64.. {
         t.edit(&id, &[Edit::SetFindings(format!("第{round}次检查: 冷藏温度 {} ℃", rng.next_u64() % 10))]).unwrap();

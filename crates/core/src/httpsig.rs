@@ -210,7 +210,8 @@ pub fn verify_request(
         let offset = header(UPLOAD_OFFSET)
             .and_then(|v| v.parse::<u64>().ok())
             .ok_or_else(|| malformed("Upload-Offset is covered but missing or not a number"))?;
-        let content_digest = header(CONTENT_DIGEST).ok_or_else(|| malformed("Content-Digest is covered but missing"))?;
+        let content_digest =
+            header(CONTENT_DIGEST).ok_or_else(|| malformed("Content-Digest is covered but missing"))?;
         if !method.eq_ignore_ascii_case("PATCH") {
             return Err(malformed("only a PATCH signs an upload offset"));
         }
