@@ -92,7 +92,13 @@ pub fn binary(package: &str, name: &str) -> anyhow::Result<PathBuf> {
     let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo).args(["build", "-p", package, "--bin", name]).status()?;
+        let mut build = Command::new(cargo);
+        build.args(["build", "-p", package, "--bin", name]);
+        // Benchmarks run from target/release: build the binary they will look for there.
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build.status()?;
         anyhow::ensure!(status.success() && bin.exists(), "could not build {name} at {}", bin.display());
     }
     Ok(bin)
