@@ -105,7 +105,10 @@ async fn clean_uploads(state: Arc<uploads::UploadState<SqliteStore>>) {
         every.tick().await;
         let s = state.clone();
         let done = tokio::task::spawn_blocking(move || {
-            upload_cleanup::cleanup(&s.store, &s.data_dir, s.limits.abandon_after, |id, f| s.if_idle(id, f))
+            let report =
+                upload_cleanup::cleanup(&s.store, &s.data_dir, s.limits.abandon_after, |id, f| s.if_idle(id, f));
+            s.forget_idle_locks();
+            report
         })
         .await;
         match done {

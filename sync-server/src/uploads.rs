@@ -105,16 +105,17 @@ impl<S: Store> UploadState<S> {
         locks.entry(id.to_owned()).or_default().clone()
     }
 
-    /// Runs `f` on an upload no request is using, or returns `None` at once if one is; forgets locks nobody
-    /// holds, so the table does not grow with every upload ever made.
+    /// Runs `f` on an upload no request is using, or returns `None` at once if one is.
     pub(crate) fn if_idle<R>(&self, id: &str, f: impl FnOnce() -> R) -> Option<R> {
         let lock = self.lock(id);
-        let guard = lock.try_lock().ok()?;
-        let out = f();
-        drop(guard);
+        let _guard = lock.try_lock().ok()?;
+        Some(f())
+    }
+
+    /// Forgets the locks no request holds, so the table does not grow with every upload id ever asked about.
+    pub(crate) fn forget_idle_locks(&self) {
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         locks.retain(|_, l| Arc::strong_count(l) > 1);
-        Some(out)
     }
 }
 
