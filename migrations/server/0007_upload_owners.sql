@@ -16,3 +16,7 @@ INSERT OR IGNORE INTO blob_holders (sha256, agency, since)
     JOIN blobs b ON b.sha256 = u.sha256 WHERE u.status = 'complete';
 
 CREATE INDEX uploads_open_by_device ON uploads (device) WHERE status = 'open';
+
+-- Where the partial file starts holding bytes no chunk digest vouched for (a chunk cut short keeps what
+-- arrived); if the finished file does not hash right, the upload goes back to this offset instead of failing.
+ALTER TABLE uploads ADD COLUMN unverified_from INTEGER;

@@ -494,11 +494,15 @@ async fn receive<S: Store>(
             },
             Err(e) => {
                 // A cut connection: keep what arrived, so the client resumes from there. Those bytes are not
-                // checked against the chunk's digest (it covers the whole chunk); the file's SHA-256, checked
-                // when the upload completes, still decides whether anything is kept.
+                // checked against the chunk's digest (it covers the whole chunk): they are marked, and if the
+                // finished file does not hash right the upload goes back to where they begin (`finish`).
                 tracing::info!(upload = %id, received, error = %e, "upload body interrupted");
                 file.flush().await?;
                 file.sync_data().await?;
+                if received > offset {
+                    let marked = id.clone();
+                    blocking(&state, move |s| Ok(s.store.transact(|tx| tx.mark_unverified(&marked, offset))?)).await?;
+                }
                 return Err(UploadError::Bad { code: "body_interrupted", message: e.to_string() });
             }
         };
@@ -536,6 +540,15 @@ async fn finish<S: Store>(state: &Arc<UploadState<S>>, row: UploadRow) -> Result
         let part = s.part_path(&row.id);
         let (actual, size) = blobs::hash_file(&part)?;
         if actual != row.sha256 || size != row.size {
+            // Bytes of a chunk cut short were never checked against a signed digest: they, not the terminal's
+            // file, may be what is wrong. Go back to where they begin and let the terminal send them again.
+            if let Some(from) = s.store.transact(|tx| tx.take_unverified(&row.id))? {
+                let file = std::fs::OpenOptions::new().write(true).open(&part)?;
+                file.set_len(from)?;
+                file.sync_all()?;
+                tracing::warn!(upload = %row.id, from, "upload did not hash right: unchecked bytes to be sent again");
+                return Err(UploadError::OffsetMismatch { claimed: row.size, actual: from });
+            }
             std::fs::remove_file(&part)?;
             s.store.transact(|tx| tx.finish_upload(&row.id, "rejected", Some("hash_mismatch"), Some(&actual)))?;
             tracing::warn!(upload = %row.id, declared = %row.sha256, %actual, device = %row.device, "upload refused: hash mismatch");

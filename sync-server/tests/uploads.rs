@@ -654,3 +654,50 @@ fn sec7_a_log_that_lost_signed_leaves_signs_nothing() {
     assert!(err.to_string().contains("differ"), "{err}");
     assert_eq!(common::dump(dir.path()), before, "no second head of size 2, no leaf");
 }
+
+/// SEC-5: a chunk cut short keeps what arrived (so a bad link does not resend it), but those bytes were never
+/// checked against the chunk's signed digest; if they were altered, the finished file does not hash right and
+/// the upload goes back to where they begin instead of failing: the terminal sends them again and the right
+/// file is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sec5_altered_bytes_of_a_cut_chunk_are_sent_again_not_kept() {
+    use tokio::io::AsyncWriteExt;
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("server");
+    let server = start(&data).await;
+    let me = Client::new(&server.url, &data);
+    let file = bytes(200_000, 51);
+    let sha = sha256(&file);
+    let (_, created) = me.create(&sha, file.len() as u64).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(me.patch(&id, 0, &file[..50_000]).await.0, 204);
+
+    // The rest, signed by the device, altered on the way and cut after 60,000 bytes.
+    let path = format!("/v1/uploads/{id}");
+    let h = httpsig::sign_upload_chunk(&path, 50_000, &file[50_000..], DEVICE, me.nonce(), 0, &me.key);
+    let mut altered = file[50_000..110_000].to_vec();
+    altered[1_000] ^= 0xff;
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/offset+octet-stream\r\nupload-offset: 50000\r\n\
+         content-digest: {}\r\nsignature-input: {}\r\nsignature: {}\r\ncontent-length: 150000\r\n\r\n",
+        h.content_digest.unwrap(),
+        h.signature_input,
+        h.signature
+    );
+    let mut tcp = tokio::net::TcpStream::connect(server.url.trim_start_matches("http://")).await.unwrap();
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&altered).await.unwrap();
+    tcp.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(tcp);
+
+    // HEAD waits for the cut PATCH to settle; the partial bytes are kept.
+    assert_eq!(me.head(&id).await.1, Some(110_000));
+    let (status, offset, body) = me.patch(&id, 110_000, &file[110_000..]).await;
+    assert_eq!((status, offset, code(&body).as_str()), (409, Some(50_000), "offset_mismatch"));
+    assert_eq!(std::fs::read(part(&data, &id)).unwrap(), file[..50_000], "back to the checked bytes");
+    assert!(!blob_path(&data, &sha).exists());
+    assert_eq!(me.patch(&id, 50_000, &file[50_000..]).await.0, 204);
+    assert_eq!(std::fs::read(blob_path(&data, &sha)).unwrap(), file);
+    server.shutdown().await;
+}

@@ -4,7 +4,7 @@ use super::UploadRow;
 use super::sqlite::{SqliteTx, UPLOAD_COLUMNS, upload_row};
 use super::uploads::UploadTx;
 use crate::ApiError;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 impl UploadTx for SqliteTx<'_> {
     fn open_uploads_for(&mut self, sha256: &str, size: u64) -> Result<Vec<UploadRow>, ApiError> {
@@ -42,5 +42,23 @@ impl UploadTx for SqliteTx<'_> {
         let mut stmt = self.tx.prepare(&format!("{UPLOAD_COLUMNS} WHERE status = 'open' ORDER BY created_at, id"))?;
         let rows = stmt.query_map([], upload_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn mark_unverified(&mut self, id: &str, offset: u64) -> Result<(), ApiError> {
+        self.tx.execute(
+            "UPDATE uploads SET unverified_from = coalesce(unverified_from, ?2) WHERE id = ?1",
+            params![id, offset as i64],
+        )?;
+        Ok(())
+    }
+
+    fn take_unverified(&mut self, id: &str) -> Result<Option<u64>, ApiError> {
+        let from: Option<i64> = self
+            .tx
+            .query_row("SELECT unverified_from FROM uploads WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        self.tx.execute("UPDATE uploads SET unverified_from = NULL WHERE id = ?1", [id])?;
+        Ok(from.map(|f| f as u64))
     }
 }

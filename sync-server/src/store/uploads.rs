@@ -16,4 +16,8 @@ pub trait UploadTx {
     fn open_uploads_of(&mut self, device: &str) -> Result<(u64, u64), ApiError>;
     /// Every open upload, oldest first (the cleanup of abandoned ones).
     fn open_uploads(&mut self) -> Result<Vec<UploadRow>, ApiError>;
+    /// Records that upload `id` holds unchecked bytes from `offset` on, unless it already did from earlier.
+    fn mark_unverified(&mut self, id: &str, offset: u64) -> Result<(), ApiError>;
+    /// Where upload `id`'s unchecked bytes begin, forgetting it.
+    fn take_unverified(&mut self, id: &str) -> Result<Option<u64>, ApiError>;
 }
