@@ -28,6 +28,8 @@ pub struct AuthedDevice {
     pub covers_body: bool,
     /// The headers the signature covered (names from `httpsig::COVERABLE`), for routes that require one.
     pub covered: Vec<String>,
+    /// An upload chunk's signed offset and digest; its handler hashes the streamed body against it.
+    pub upload_chunk: Option<httpsig::UploadChunk>,
 }
 
 impl From<SignatureError> for ApiError {
@@ -112,6 +114,7 @@ pub async fn require_device<S: Store>(
         agency: device.agency,
         covers_body: params.covers_body,
         covered: params.covered,
+        upload_chunk: params.upload_chunk,
     });
     Ok(next.run(Request::from_parts(parts, body)).await)
 }

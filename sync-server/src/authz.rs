@@ -60,6 +60,8 @@ pub enum Action {
     Share,
     /// Learn that the server holds an evidence file.
     ReadBlob,
+    /// Read an upload's offset or row, append to it, or resume it (SEC-5).
+    Upload,
 }
 
 /// Who owns a stored document and which agencies it is shared with.
@@ -86,6 +88,8 @@ pub enum Resource<'a> {
     Agency(&'a str),
     /// An evidence file, with the agencies whose devices delivered it.
     Blob { holders: &'a [String] },
+    /// A resumable upload, with the device that created it.
+    Upload { device: &'a str },
 }
 
 /// Why an action is refused.
@@ -116,7 +120,7 @@ impl Denied {
 pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Result<(), Denied> {
     match actor {
         Actor::Operator { .. } => Ok(()),
-        Actor::Device { agency, .. } => device(agency, action, resource),
+        Actor::Device { id, agency } => device(id, agency, action, resource),
     }
 }
 
@@ -124,7 +128,7 @@ fn forbidden(code: &'static str, message: String) -> Result<(), Denied> {
     Err(Denied::Forbidden { code, message })
 }
 
-fn device(agency: &str, action: Action, resource: Resource<'_>) -> Result<(), Denied> {
+fn device(id: &str, agency: &str, action: Action, resource: Resource<'_>) -> Result<(), Denied> {
     match (action, resource) {
         (Action::Create, Resource::NewDocument { claimed_agency }) => {
             if claimed_agency == agency {
@@ -173,6 +177,14 @@ fn device(agency: &str, action: Action, resource: Resource<'_>) -> Result<(), De
         }
         (Action::ReadBlob, Resource::Blob { holders }) => {
             if holders.iter().any(|h| h == agency) {
+                Ok(())
+            } else {
+                Err(Denied::Hidden)
+            }
+        }
+        // SEC-5: an upload is its creating device's alone; anyone else is told there is no such upload.
+        (Action::Upload, Resource::Upload { device }) => {
+            if device == id {
                 Ok(())
             } else {
                 Err(Denied::Hidden)

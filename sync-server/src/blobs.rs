@@ -10,6 +10,36 @@ pub fn blob_path(data_dir: &Path, sha256: &str) -> PathBuf {
     data_dir.join("blobs").join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
 }
 
+/// Creates the directories above `file` under `data_dir` that are missing, each made durable in its parent
+/// (SEC-7: a rename into a directory that a crash forgets loses the file).
+pub fn create_dirs_synced(data_dir: &Path, file: &Path) -> std::io::Result<()> {
+    let Some(dir) = file.parent() else { return Ok(()) };
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut missing = vec![dir];
+    while let Some(parent) = missing.last().and_then(|d| d.parent())
+        && parent.starts_with(data_dir)
+        && !parent.exists()
+    {
+        missing.push(parent);
+    }
+    for d in missing.into_iter().rev() {
+        std::fs::create_dir(d)
+            .or_else(|e| if e.kind() == std::io::ErrorKind::AlreadyExists { Ok(()) } else { Err(e) })?;
+        sync_parent(d)?;
+    }
+    Ok(())
+}
+
+/// Syncs the directory holding `path`, so a file just created or renamed there survives a crash.
+pub fn sync_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) => std::fs::File::open(dir)?.sync_all(),
+        None => Ok(()),
+    }
+}
+
 /// SHA-256 (hex) and length of a file, streamed.
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     fieldtrail_core::evidence::sha256_of(std::fs::File::open(path)?)

@@ -50,6 +50,13 @@ pub enum AdminCommand {
     Certificates,
     /// List registered terminals.
     Devices,
+    /// Close uploads idle longer than the abandon time and delete stray partial files (the server also does
+    /// this by itself, every `--upload-cleanup-every`).
+    CleanupUploads {
+        /// Seconds without a write after which an open upload is abandoned.
+        #[arg(long, env = "FIELDTRAIL_ABANDON_UPLOADS_AFTER", default_value_t = fieldtrail_server::uploads::DEFAULT_ABANDON_AFTER_SECS)]
+        abandon_after: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +178,21 @@ pub fn run(data: &Path, key: Option<PathBuf>, by: &str, command: AdminCommand) -
             for d in store.transact(|tx| tx.devices())? {
                 println!("{}  {}  {}  registered {} by {}", d.id, d.agency, d.status, d.registered_at, d.registered_by);
             }
+        }
+        AdminCommand::CleanupUploads { abandon_after } => {
+            // Run beside a live server, a PATCH racing this could lose its chunk; the server's own cleanup
+            // takes each upload's lock. Hence: for a stopped server, or uploads idle far beyond the limit.
+            let after = std::time::Duration::from_secs(abandon_after);
+            let report = fieldtrail_server::upload_cleanup::cleanup(&store, data, after, |_, f| Some(f()))?;
+            for id in &report.abandoned {
+                println!("abandoned  {id}");
+            }
+            println!(
+                "{} abandoned upload(s) closed ({} bytes deleted), {} stray file(s) deleted",
+                report.abandoned.len(),
+                report.abandoned_bytes,
+                report.stray_files
+            );
         }
     }
     Ok(())

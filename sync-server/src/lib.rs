@@ -20,6 +20,7 @@ pub mod shares;
 pub mod store;
 pub mod sync;
 pub mod trail;
+pub mod upload_cleanup;
 pub mod uploads;
 pub mod verify_page;
 
@@ -46,12 +47,20 @@ pub struct Config {
     pub listen: SocketAddr,
     pub max_body: usize,
     pub limits: Limits,
+    /// Per-device upload quotas and the cleanup of abandoned uploads (SEC-5).
+    pub uploads: uploads::UploadLimits,
 }
 
 impl Config {
     /// A server on `listen` keeping its data in `data_dir`, with the default limits.
     pub fn new(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Self {
-        Config { data_dir: data_dir.into(), listen, max_body: DEFAULT_MAX_BODY, limits: Limits::default() }
+        Config {
+            data_dir: data_dir.into(),
+            listen,
+            max_body: DEFAULT_MAX_BODY,
+            limits: Limits::default(),
+            uploads: Default::default(),
+        }
     }
 }
 
@@ -79,6 +88,7 @@ pub struct Server {
     listener: TcpListener,
     app: axum::Router,
     limits: Limits,
+    uploads: Arc<uploads::UploadState<SqliteStore>>,
 }
 
 impl Server {
@@ -94,14 +104,18 @@ impl Server {
         let state = Arc::new(routes::AppState { store, max_body: config.max_body, log_key: log_key.clone() });
         let listener = TcpListener::bind(config.listen).await?;
         // Uploads get their own store handle: a long hash of a finished upload never holds up sync requests.
-        let uploads =
-            Arc::new(uploads::UploadState::new(SqliteStore::open(&config.data_dir)?, config.data_dir.clone(), log_key));
-        // Uploads are signed like sync, over method and path: their bodies stream, checked by SHA-256 instead.
+        let uploads = Arc::new(uploads::UploadState::new(
+            SqliteStore::open(&config.data_dir)?,
+            config.data_dir.clone(),
+            log_key,
+            config.uploads.clone(),
+        ));
+        // Uploads are signed like sync; a chunk's signature covers its offset and digest, checked as it streams.
         let auth = axum::middleware::from_fn_with_state(state.clone(), auth::require_device::<SqliteStore>);
         let app = routes::router(state)
-            .merge(uploads::router(uploads).route_layer(auth))
+            .merge(uploads::router(uploads.clone()).route_layer(auth))
             .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(config.limits.body_timeout));
-        Ok(Server { listener, app, limits: config.limits.clone() })
+        Ok(Server { listener, app, limits: config.limits.clone(), uploads })
     }
 
     /// The address actually bound.
@@ -115,7 +129,8 @@ impl Server {
     /// each connection takes a slot, is served by hyper with the header timeout, and gives the slot back when
     /// it closes.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Server { listener, app, limits } = self;
+        let Server { listener, app, limits, uploads } = self;
+        let cleanup = tokio::spawn(clean_uploads(uploads));
         let slots = Arc::new(Semaphore::new(limits.max_connections));
         // Connections beyond the limit are told so, as many again at most; past that they are closed unanswered.
         let refusals = Arc::new(Semaphore::new(limits.max_connections));
@@ -171,6 +186,37 @@ impl Server {
         drop(listener);
         let _ = closing.send(true);
         while connections.join_next().await.is_some() {}
+        cleanup.abort();
         Ok(())
+    }
+}
+
+/// The background cleanup of abandoned uploads (crate::upload_cleanup), under each upload's own lock.
+async fn clean_uploads(state: Arc<uploads::UploadState<SqliteStore>>) {
+    let mut every = tokio::time::interval(state.limits.cleanup_every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let s = state.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let report =
+                upload_cleanup::cleanup(&s.store, &s.data_dir, s.limits.abandon_after, |id, f| s.if_idle(id, f));
+            s.forget_idle_locks();
+            report
+        })
+        .await;
+        match done {
+            Ok(Ok(report)) if !report.abandoned.is_empty() || report.stray_files > 0 => {
+                tracing::info!(
+                    abandoned = report.abandoned.len(),
+                    bytes = report.abandoned_bytes,
+                    stray = report.stray_files,
+                    "uploads cleaned up"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "upload cleanup failed"),
+            Err(e) => tracing::error!(error = %e, "upload cleanup worker failed"),
+        }
     }
 }

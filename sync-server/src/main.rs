@@ -8,6 +8,7 @@ mod cli_admin;
 
 use clap::{Parser, Subcommand};
 use fieldtrail_server::Limits;
+use fieldtrail_server::uploads::UploadLimits;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,6 +35,18 @@ struct Args {
     /// Seconds the server waits for the next bytes of a request body.
     #[arg(long, env = "FIELDTRAIL_BODY_TIMEOUT", default_value_t = Limits::default().body_timeout.as_secs())]
     body_timeout: u64,
+    /// Uploads one device may have open at once (SEC-5).
+    #[arg(long, env = "FIELDTRAIL_MAX_OPEN_UPLOADS", default_value_t = UploadLimits::default().max_open_uploads)]
+    max_open_uploads: u64,
+    /// Bytes one device's open uploads may declare together (SEC-5).
+    #[arg(long, env = "FIELDTRAIL_UPLOAD_QUOTA", default_value_t = UploadLimits::default().max_open_bytes)]
+    upload_quota: u64,
+    /// Seconds without a write after which an open upload is abandoned and its bytes deleted.
+    #[arg(long, env = "FIELDTRAIL_ABANDON_UPLOADS_AFTER", default_value_t = fieldtrail_server::uploads::DEFAULT_ABANDON_AFTER_SECS)]
+    abandon_uploads_after: u64,
+    /// Seconds between two looks for abandoned uploads.
+    #[arg(long, env = "FIELDTRAIL_UPLOAD_CLEANUP_EVERY", default_value_t = UploadLimits::default().cleanup_every.as_secs())]
+    upload_cleanup_every: u64,
     /// Without a command, the server runs.
     #[command(subcommand)]
     command: Option<ServerCommand>,
@@ -88,6 +101,12 @@ async fn main() -> anyhow::Result<()> {
             max_connections: args.max_connections,
             header_timeout: Duration::from_secs(args.header_timeout.max(1)),
             body_timeout: Duration::from_secs(args.body_timeout.max(1)),
+        },
+        uploads: UploadLimits {
+            max_open_uploads: args.max_open_uploads,
+            max_open_bytes: args.upload_quota,
+            abandon_after: Duration::from_secs(args.abandon_uploads_after),
+            cleanup_every: Duration::from_secs(args.upload_cleanup_every.max(1)),
         },
         ..fieldtrail_server::Config::new(args.data, args.listen)
     };

@@ -145,10 +145,26 @@ pub fn root_at(tx: &mut dyn StoreTx, size: u64) -> Result<Hash, ApiError> {
 /// The signed head of the log as it stands: the newest one if it covers every leaf, else a new one.
 pub fn sign_head(tx: &mut dyn StoreTx, key: &LogKey) -> Result<SignedTreeHead, ApiError> {
     let size = tx.log_size()?;
-    if let Some(latest) = tx.latest_tree_head()?
-        && latest.size == size
-    {
-        return Ok(latest);
+    if let Some(latest) = tx.latest_tree_head()? {
+        if latest.size == size {
+            // The head of this size stands only for these leaves: after a lost commit the same size may hold
+            // other leaves, and handing out the old head would vouch for a tree that is not there.
+            let root = merkle::root_at(&mut TxNodes(tx), size)?;
+            if hex::encode(root) != latest.root {
+                return Err(ApiError::Storage(format!(
+                    "the log's {size} leaves differ from its signed head of that size: refusing to sign"
+                )));
+            }
+            return Ok(latest);
+        }
+        // SEC-7: heads are stored in the transaction of their leaves, so a log shorter than its newest head
+        // lost committed leaves; signing again would make a second head of a size already signed.
+        if latest.size > size {
+            return Err(ApiError::Storage(format!(
+                "the log has {size} leaves but a head of size {} was signed: leaves were lost; refusing to sign",
+                latest.size
+            )));
+        }
     }
     let root = merkle::root_at(&mut TxNodes(tx), size)?;
     let sth = key.sign(size, &root, now_ms());

@@ -10,7 +10,16 @@
 //!
 //! The offset is the partial file's length and the upload's state is a row in the server's database, so an
 //! upload survives a server restart.
+//!
+//! Uploads are owned (SEC-5): only the device that created an upload may read its offset, append to it or read
+//! its row; to any other device it does not exist (404). "The server already has these bytes" is told only to a
+//! device whose own agency delivered them; anyone else sends the bytes and proves it holds them. Each PATCH's
+//! signature covers its `Upload-Offset` and the chunk's Content-Digest (RFC 9530): the chunk is hashed as it is
+//! written and, if it does not match, cut off again, so a tampered chunk adds nothing. Each device has a quota
+//! of open uploads (count and declared bytes); uploads left idle are closed by [`crate::upload_cleanup`].
 
+use crate::auth::AuthedDevice;
+use crate::authz::{Action, Actor, Resource, authorize};
 use crate::blobs;
 use crate::store::{BlobRow, Store, UploadRow};
 use axum::body::{Body, Bytes};
@@ -20,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use fieldtrail_core::evidence::is_sha256_hex;
+use fieldtrail_core::httpsig;
 use fieldtrail_core::protocol::ErrorBody;
 use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
@@ -27,26 +37,55 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 /// Largest file accepted: hours of video, far below what a disk cannot take.
 pub const MAX_UPLOAD_SIZE: u64 = 64 * 1024 * 1024 * 1024;
+/// An open upload idle this long is abandoned (a week: a tablet may stay out of coverage for days).
+pub const DEFAULT_ABANDON_AFTER_SECS: u64 = 7 * 24 * 3600;
 /// The creation request is a small JSON body.
 const MAX_CREATE_BODY: usize = 16 * 1024;
 /// How long a PATCH waits for an earlier request on the same upload (a connection the server has not yet
 /// noticed is dead) before answering 423.
 const LOCK_WAIT: Duration = Duration::from_secs(15);
 
-pub const UPLOAD_OFFSET: &str = "upload-offset";
+pub const UPLOAD_OFFSET: &str = httpsig::UPLOAD_OFFSET;
 pub const UPLOAD_LENGTH: &str = "upload-length";
 pub const UPLOAD_COMPLETE: &str = "upload-complete";
 pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+
+/// What one device may hold open, and when an idle upload counts as abandoned (SEC-5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Uploads a device may have open at once; one more is refused (429 `too_many_uploads`).
+    pub max_open_uploads: u64,
+    /// Bytes a device's open uploads may declare together; more is refused (413 `upload_quota`).
+    pub max_open_bytes: u64,
+    /// An open upload that received nothing for this long is closed and its bytes deleted, as are stray files
+    /// in `uploads/` and `tmp/` this old.
+    pub abandon_after: Duration,
+    /// How often the server looks for abandoned uploads.
+    pub cleanup_every: Duration,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            max_open_uploads: 32,
+            // One file of the largest size fits; a terminal sends its files one after the other.
+            max_open_bytes: MAX_UPLOAD_SIZE,
+            abandon_after: Duration::from_secs(DEFAULT_ABANDON_AFTER_SECS),
+            cleanup_every: Duration::from_secs(3600),
+        }
+    }
+}
 
 /// State of the upload routes: their own store handle (one more SQLite connection) and the data directory.
 #[derive(Debug)]
 pub struct UploadState<S> {
     pub store: S,
     pub data_dir: PathBuf,
+    pub limits: UploadLimits,
     /// Signs the log's tree heads when a verified file joins the log (crate::trail).
     pub log_key: Arc<crate::trail::LogKey>,
     /// One writer per upload at a time.
@@ -54,18 +93,44 @@ pub struct UploadState<S> {
 }
 
 impl<S: Store> UploadState<S> {
-    pub fn new(store: S, data_dir: PathBuf, log_key: Arc<crate::trail::LogKey>) -> Self {
-        UploadState { store, data_dir, log_key, locks: Mutex::new(HashMap::new()) }
+    pub fn new(store: S, data_dir: PathBuf, log_key: Arc<crate::trail::LogKey>, limits: UploadLimits) -> Self {
+        UploadState { store, data_dir, limits, log_key, locks: Mutex::new(HashMap::new()) }
     }
 
     fn part_path(&self, id: &str) -> PathBuf {
-        self.data_dir.join("uploads").join(format!("{id}.part"))
+        part_path(&self.data_dir, id)
     }
 
     fn lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         locks.entry(id.to_owned()).or_default().clone()
     }
+
+    /// Runs `f` on an upload no request is using, or returns `None` at once if one is.
+    pub(crate) fn if_idle<R>(&self, id: &str, f: impl FnOnce() -> R) -> Option<R> {
+        let lock = self.lock(id);
+        let _guard = lock.try_lock().ok()?;
+        Some(f())
+    }
+
+    /// Forgets the locks no request holds, so the table does not grow with every upload id ever asked about.
+    pub(crate) fn forget_idle_locks(&self) {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.retain(|_, l| Arc::strong_count(l) > 1);
+    }
+}
+
+/// Where the partial bytes of upload `id` are kept.
+pub fn part_path(data_dir: &std::path::Path, id: &str) -> PathBuf {
+    data_dir.join("uploads").join(format!("{id}.part"))
+}
+
+/// SEC-5 through the one authorization of every route (crate::authz): an upload is its creating device's
+/// alone; a stored file is known to a device only if its own agency delivered it. Refusals are answered as "no
+/// such upload" or "not stored", so they reveal nothing.
+fn upload_authorized(device: &AuthedDevice, resource: Resource<'_>) -> bool {
+    let action = if matches!(resource, Resource::Upload { .. }) { Action::Upload } else { Action::ReadBlob };
+    authorize(&Actor::from(device), action, resource).is_ok()
 }
 
 /// The upload routes.
@@ -96,6 +161,14 @@ pub enum UploadError {
     TooLong { size: u64 },
     #[error("the bytes received hash to {actual}, not the declared {declared}; nothing was kept")]
     HashMismatch { declared: String, actual: String },
+    #[error("the chunk does not match the Content-Digest its signature covers; nothing of it was kept")]
+    DigestMismatch,
+    #[error("an upload PATCH must be signed over its Upload-Offset and Content-Digest")]
+    ChunkNotSigned,
+    #[error("device {device} has {open} uploads open, the most allowed; finish or abandon one first")]
+    TooManyUploads { device: String, open: u64 },
+    #[error("device {device}'s open uploads would declare {bytes} bytes, above its quota of {quota}")]
+    Quota { device: String, bytes: u64, quota: u64 },
     #[error("storage failed: {0}")]
     Storage(String),
 }
@@ -112,6 +185,10 @@ impl UploadError {
             UploadError::ContentType => "bad_content_type",
             UploadError::TooLong { .. } => "beyond_length",
             UploadError::HashMismatch { .. } => "hash_mismatch",
+            UploadError::DigestMismatch => "digest_mismatch",
+            UploadError::ChunkNotSigned => "chunk_not_signed",
+            UploadError::TooManyUploads { .. } => "too_many_uploads",
+            UploadError::Quota { .. } => "upload_quota",
             UploadError::Storage(_) => "storage",
         }
     }
@@ -126,6 +203,10 @@ impl UploadError {
             UploadError::ContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             UploadError::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             UploadError::HashMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            UploadError::DigestMismatch => StatusCode::BAD_REQUEST,
+            UploadError::ChunkNotSigned => StatusCode::UNAUTHORIZED,
+            UploadError::TooManyUploads { .. } => StatusCode::TOO_MANY_REQUESTS,
+            UploadError::Quota { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             UploadError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -197,14 +278,13 @@ pub struct Created {
 
 async fn create<S: Store>(
     State(state): State<Arc<UploadState<S>>>,
-    axum::Extension(device): axum::Extension<crate::auth::AuthedDevice>,
+    axum::Extension(device): axum::Extension<AuthedDevice>,
     body: Bytes,
 ) -> Result<Response, UploadError> {
     let mut req: CreateUpload = serde_json::from_slice(&body)
         .map_err(|e| UploadError::Bad { code: "bad_body", message: format!("upload creation: {e}") })?;
     // Who uploads is who signed, not what the body claims.
-    let actor = crate::authz::Actor::from(&device);
-    req.device = device.id;
+    req.device = device.id.clone();
     if !is_sha256_hex(&req.sha256) {
         return Err(UploadError::Bad { code: "bad_sha256", message: "sha256 must be 64 lowercase hex digits".into() });
     }
@@ -215,26 +295,26 @@ async fn create<S: Store>(
         });
     }
     let (status, created) = blocking(&state, move |s| {
-        // SEC-1: "the server has it" is said only to an agency whose devices delivered it; others send the bytes.
-        let known = s.store.transact(|tx| {
-            let holders = tx.blob_agencies(&req.sha256)?;
-            let blob = crate::authz::Resource::Blob { holders: &holders };
-            Ok(tx.blob(&req.sha256)?.is_some()
-                && crate::authz::authorize(&actor, crate::authz::Action::ReadBlob, blob).is_ok())
-        })?;
-        if known && blobs::blob_path(&s.data_dir, &req.sha256).exists() {
+        let holders = s.store.transact(|tx| tx.blob_holders(&req.sha256))?;
+        if upload_authorized(&device, Resource::Blob { holders: &holders })
+            && blobs::blob_path(&s.data_dir, &req.sha256).exists()
+        {
             return Ok((StatusCode::OK, Created { status: "exists", id: None, offset: req.size }));
         }
-        if let Some(open) = s.store.transact(|tx| tx.open_upload_for(&req.sha256, req.size))? {
+        let open = s.store.transact(|tx| tx.open_uploads_for(&req.sha256, req.size))?;
+        if let Some(open) =
+            open.into_iter().find(|u| upload_authorized(&device, Resource::Upload { device: &u.device }))
+        {
             let offset = std::fs::metadata(s.part_path(&open.id)).map(|m| m.len()).unwrap_or(0);
             return Ok((StatusCode::OK, Created { status: "open", id: Some(open.id), offset }));
         }
         let id = new_id()?;
         let part = s.part_path(&id);
-        if let Some(dir) = part.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::File::create(&part)?;
+        let dir = part.parent().unwrap_or(&s.data_dir).to_path_buf();
+        std::fs::create_dir_all(&dir)?;
+        // SEC-7: the empty part file is on disk before the upload that names it is recorded.
+        std::fs::File::create(&part)?.sync_all()?;
+        std::fs::File::open(&dir)?.sync_all()?;
         let now = chrono::Utc::now().to_rfc3339();
         let row = UploadRow {
             id: id.clone(),
@@ -248,7 +328,24 @@ async fn create<S: Store>(
             created_at: now.clone(),
             updated_at: now,
         };
-        s.store.transact(|tx| tx.create_upload(&row))?;
+        let limits = &s.limits;
+        // The quota is checked in the transaction that records the upload, so two requests cannot both pass it.
+        let recorded = s.store.transact(|tx| {
+            let (open, bytes) = tx.open_uploads_of(&device.id)?;
+            if open >= limits.max_open_uploads {
+                return Ok(Err(UploadError::TooManyUploads { device: device.id.clone(), open }));
+            }
+            if bytes + row.size > limits.max_open_bytes {
+                let quota = limits.max_open_bytes;
+                return Ok(Err(UploadError::Quota { device: device.id.clone(), bytes: bytes + row.size, quota }));
+            }
+            tx.create_upload(&row)?;
+            Ok(Ok(()))
+        });
+        if !matches!(recorded, Ok(Ok(()))) {
+            let _ = std::fs::remove_file(&part);
+        }
+        recorded??;
         Ok((StatusCode::CREATED, Created { status: "open", id: Some(id), offset: 0 }))
     })
     .await?;
@@ -268,14 +365,25 @@ fn new_id() -> Result<String, UploadError> {
     Ok(hex::encode(bytes))
 }
 
+/// `device`'s upload `id`, or not found: another device's upload is answered exactly as one that never existed.
+fn owned<S: Store>(s: &UploadState<S>, device: &AuthedDevice, id: &str) -> Result<UploadRow, UploadError> {
+    s.store
+        .transact(|tx| tx.upload(id))?
+        .filter(|row| upload_authorized(device, Resource::Upload { device: &row.device }))
+        .ok_or_else(|| UploadError::NotFound(id.to_owned()))
+}
+
 /// The upload's row and how many bytes the server holds; complete uploads hold all of them.
-async fn position<S: Store>(state: &Arc<UploadState<S>>, id: String) -> Result<(UploadRow, u64), UploadError> {
+async fn position<S: Store>(
+    state: &Arc<UploadState<S>>,
+    device: AuthedDevice,
+    id: String,
+) -> Result<(UploadRow, u64), UploadError> {
     blocking(state, move |s| {
-        let row = s.store.transact(|tx| tx.upload(&id))?.ok_or_else(|| UploadError::NotFound(id.clone()))?;
+        let row = owned(s, &device, &id)?;
         match row.status.as_str() {
             "complete" => Ok((row.clone(), row.size)),
-            "rejected" => Err(UploadError::Gone(id)),
-            _ => match std::fs::metadata(s.part_path(&id)) {
+            "open" => match std::fs::metadata(s.part_path(&id)) {
                 Ok(m) => Ok((row, m.len())),
                 // The part was renamed into the store but the server stopped before recording it: finish now.
                 Err(_) if blobs::blob_path(&s.data_dir, &row.sha256).exists() => {
@@ -291,6 +399,8 @@ async fn position<S: Store>(state: &Arc<UploadState<S>>, id: String) -> Result<(
                 }
                 Err(e) => Err(UploadError::Storage(format!("upload {id}: {e}"))),
             },
+            // Rejected for its hash, or abandoned and cleaned up.
+            _ => Err(UploadError::Gone(id)),
         }
     })
     .await
@@ -307,29 +417,29 @@ fn offset_headers(row: &UploadRow, offset: u64) -> HeaderMap {
 
 async fn head<S: Store>(
     State(state): State<Arc<UploadState<S>>>,
+    axum::Extension(device): axum::Extension<AuthedDevice>,
     Path(id): Path<String>,
 ) -> Result<Response, UploadError> {
     // Wait for a PATCH still writing this upload (its client may have just been cut off), so the offset
     // answered is settled rather than one the next PATCH would contradict.
     let lock = state.lock(&id);
     let _guard = tokio::time::timeout(LOCK_WAIT, lock.lock_owned()).await.map_err(|_| UploadError::Busy(id.clone()))?;
-    let (row, offset) = position(&state, id).await?;
+    let (row, offset) = position(&state, device, id).await?;
     Ok((StatusCode::OK, offset_headers(&row, offset)).into_response())
 }
 
 async fn show<S: Store>(
     State(state): State<Arc<UploadState<S>>>,
+    axum::Extension(device): axum::Extension<AuthedDevice>,
     Path(id): Path<String>,
 ) -> Result<Json<UploadRow>, UploadError> {
-    let row = blocking(&state, move |s| {
-        s.store.transact(|tx| tx.upload(&id))?.ok_or_else(|| UploadError::NotFound(id.clone()))
-    })
-    .await?;
+    let row = blocking(&state, move |s| owned(s, &device, &id)).await?;
     Ok(Json(row))
 }
 
 async fn patch<S: Store>(
     State(state): State<Arc<UploadState<S>>>,
+    axum::Extension(device): axum::Extension<AuthedDevice>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -337,37 +447,37 @@ async fn patch<S: Store>(
     if headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) != Some(OFFSET_OCTET_STREAM) {
         return Err(UploadError::ContentType);
     }
-    let claimed: u64 = headers
-        .get(UPLOAD_OFFSET)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .ok_or(UploadError::Bad { code: "bad_offset", message: "PATCH needs an Upload-Offset header".into() })?;
+    // The offset and the digest are taken from what the signature covered, never from unsigned headers.
+    let chunk = device.upload_chunk.clone().ok_or(UploadError::ChunkNotSigned)?;
     // The body is received by a task of its own: if the client's connection dies, this handler is dropped,
     // but the task still writes what arrived, syncs it and releases the upload for the client's next attempt.
-    tokio::spawn(receive(state, id, claimed, body))
+    tokio::spawn(receive(state, device, id, chunk, body))
         .await
         .map_err(|e| UploadError::Storage(format!("upload worker failed: {e}")))?
 }
 
 async fn receive<S: Store>(
     state: Arc<UploadState<S>>,
+    device: AuthedDevice,
     id: String,
-    claimed: u64,
+    chunk: httpsig::UploadChunk,
     body: Body,
 ) -> Result<Response, UploadError> {
     let lock = state.lock(&id);
     let _guard = tokio::time::timeout(LOCK_WAIT, lock.lock_owned()).await.map_err(|_| UploadError::Busy(id.clone()))?;
-    let (row, offset) = position(&state, id.clone()).await?;
+    let (row, offset) = position(&state, device, id.clone()).await?;
     if row.status == "complete" {
         return Ok((StatusCode::NO_CONTENT, offset_headers(&row, offset)).into_response());
     }
-    if claimed != offset {
-        return Err(UploadError::OffsetMismatch { claimed, actual: offset });
+    if chunk.offset != offset {
+        return Err(UploadError::OffsetMismatch { claimed: chunk.offset, actual: offset });
     }
     let part = state.part_path(&id);
-    let mut file = tokio::fs::OpenOptions::new().append(true).open(&part).await?;
+    let mut file = tokio::fs::OpenOptions::new().write(true).open(&part).await?;
+    file.seek(std::io::SeekFrom::Start(offset)).await?;
     let mut body = body;
     let mut received = offset;
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
     let mut outcome = Ok(());
     while let Some(frame) = body.frame().await {
         let data = match frame {
@@ -376,10 +486,17 @@ async fn receive<S: Store>(
                 Err(_) => continue, // trailers
             },
             Err(e) => {
-                // A cut connection: keep what arrived; the client resumes from there.
+                // A cut connection: keep what arrived, so the client resumes from there. Those bytes are not
+                // checked against the chunk's digest (it covers the whole chunk): they are marked, and if the
+                // finished file does not hash right the upload goes back to where they begin (`finish`).
                 tracing::info!(upload = %id, received, error = %e, "upload body interrupted");
-                outcome = Err(UploadError::Bad { code: "body_interrupted", message: e.to_string() });
-                break;
+                file.flush().await?;
+                file.sync_data().await?;
+                if received > offset {
+                    let marked = id.clone();
+                    blocking(&state, move |s| Ok(s.store.transact(|tx| tx.mark_unverified(&marked, offset))?)).await?;
+                }
+                return Err(UploadError::Bad { code: "body_interrupted", message: e.to_string() });
             }
         };
         if received + data.len() as u64 > row.size {
@@ -387,7 +504,17 @@ async fn receive<S: Store>(
             break;
         }
         file.write_all(&data).await?;
+        digest.update(&data);
         received += data.len() as u64;
+    }
+    if outcome.is_ok() && httpsig::digest_header(digest.finish().as_ref()) != chunk.content_digest {
+        outcome = Err(UploadError::DigestMismatch);
+    }
+    if outcome.is_err() {
+        // SEC-5: a chunk that is not the one signed adds nothing: the part file goes back to its old length.
+        file.set_len(offset).await?;
+        received = offset;
+        tracing::warn!(upload = %id, offset, "upload chunk refused and cut off");
     }
     file.flush().await?;
     file.sync_data().await?;
@@ -406,20 +533,29 @@ async fn finish<S: Store>(state: &Arc<UploadState<S>>, row: UploadRow) -> Result
         let part = s.part_path(&row.id);
         let (actual, size) = blobs::hash_file(&part)?;
         if actual != row.sha256 || size != row.size {
+            // Bytes of a chunk cut short were never checked against a signed digest: they, not the terminal's
+            // file, may be what is wrong. Go back to where they begin and let the terminal send them again.
+            if let Some(from) = s.store.transact(|tx| tx.take_unverified(&row.id))? {
+                let file = std::fs::OpenOptions::new().write(true).open(&part)?;
+                file.set_len(from)?;
+                file.sync_all()?;
+                tracing::warn!(upload = %row.id, from, "upload did not hash right: unchecked bytes to be sent again");
+                return Err(UploadError::OffsetMismatch { claimed: row.size, actual: from });
+            }
             std::fs::remove_file(&part)?;
             s.store.transact(|tx| tx.finish_upload(&row.id, "rejected", Some("hash_mismatch"), Some(&actual)))?;
             tracing::warn!(upload = %row.id, declared = %row.sha256, %actual, device = %row.device, "upload refused: hash mismatch");
             return Err(UploadError::HashMismatch { declared: row.sha256, actual });
         }
         let dest = blobs::blob_path(&s.data_dir, &row.sha256);
-        let dir = dest.parent().unwrap_or(&s.data_dir).to_path_buf();
-        std::fs::create_dir_all(&dir)?;
         if dest.exists() {
             // Another upload of the same bytes finished first; both are the same file.
             std::fs::remove_file(&part)?;
         } else {
+            // SEC-7: the renamed file and every directory made for it are on disk before the blob is recorded.
+            blobs::create_dirs_synced(&s.data_dir, &dest)?;
             std::fs::rename(&part, &dest)?;
-            std::fs::File::open(&dir)?.sync_all()?;
+            blobs::sync_parent(&dest)?;
         }
         record_blob(s, &row)?;
         tracing::info!(upload = %row.id, sha256 = %row.sha256, size = row.size, "evidence stored");
@@ -441,6 +577,10 @@ fn record_blob<S: Store>(s: &UploadState<S>, row: &UploadRow) -> Result<(), Uplo
         // TRAIL-2: a file joins the log once, when it is first kept.
         let new = tx.blob(&blob.sha256)?.is_none();
         tx.insert_blob(&blob)?;
+        // SEC-5: the delivering device's agency has now shown it holds these bytes.
+        if let Some(device) = tx.device(&row.device)? {
+            tx.add_blob_holder(&blob.sha256, &device.agency)?;
+        }
         if new {
             crate::trail::append_evidence(tx, &blob.sha256)?;
             crate::trail::sign_head(tx, &s.log_key)?;

@@ -7,7 +7,8 @@
 //! - a thumbnail of a 12-megapixel JPEG beside libvips' `vipsthumbnail`: wall time and peak memory, as ratios.
 //!
 //! Run: `cargo bench -p fieldtrail-tests --bench evidence` (a few minutes; needs scripts/apt-test-packages.txt).
-//! `FIELDTRAIL_BENCH_MIB` shrinks the intake file for a quick look. Peak memory of our own code is measured in a
+//! `FIELDTRAIL_BENCH_MIB` shrinks the intake file for a quick look; `FIELDTRAIL_BENCH_SMOKE=1` runs everything
+//! once on an 8 MiB file (the test script's check that the bench still works, not a measurement). Peak memory of our own code is measured in a
 //! child process (this binary re-run with `--child-*`), reading its VmHWM; of the tools, with GNU time.
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up should stop loudly
 
@@ -26,10 +27,13 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--child-thumb") {
         return child_thumb(Path::new(&args[i + 1]), Path::new(&args[i + 2]));
     }
-    let mib: u64 = std::env::var("FIELDTRAIL_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let smoke = std::env::var("FIELDTRAIL_BENCH_SMOKE").is_ok_and(|v| v == "1");
+    let default_mib = if smoke { 8 } else { 1024 };
+    let mib: u64 = std::env::var("FIELDTRAIL_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(default_mib);
+    let runs = if smoke { 1 } else { 5 };
     let dir = tempfile::TempDir::new().unwrap();
     intake_and_upload(dir.path(), mib);
-    thumbnail(dir.path());
+    thumbnail(dir.path(), runs);
 }
 
 /// Peak resident memory of this process, from /proc/self/status, in KiB.
@@ -134,6 +138,8 @@ fn intake_and_upload(dir: &Path, mib: u64) {
     rt.block_on(async {
         let server = InProcessServer::start(&dir.join("server")).await.unwrap();
         let t = Terminal::open(&data).unwrap();
+        // Uploads are signed by a registered device, as every request is.
+        fieldtrail_tests::register(&server.data, &t).unwrap();
         let started = Instant::now();
         t.upload_evidence(&server.url, &sha, &UploadOptions::default(), |_, _| {}).await.unwrap();
         let secs = started.elapsed().as_secs_f64();
@@ -146,7 +152,7 @@ fn intake_and_upload(dir: &Path, mib: u64) {
     let _ = std::fs::remove_file(&file);
 }
 
-fn thumbnail(dir: &Path) {
+fn thumbnail(dir: &Path, runs: usize) {
     let media_dir = dir.join("media");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-media.sh");
     let status = Command::new("bash").arg(&script).arg(&media_dir).stdout(std::process::Stdio::null()).status();
@@ -154,7 +160,6 @@ fn thumbnail(dir: &Path) {
     let photo = media_dir.join("photo_12mp.jpg");
     let (w, h) = media::dimensions(&photo).unwrap();
 
-    let runs = 5;
     let (mut ours, mut ours_mem) = (Vec::new(), 0u64);
     let (mut vips, mut vips_mem) = (Vec::new(), 0u64);
     for i in 0..runs {

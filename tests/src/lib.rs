@@ -212,8 +212,19 @@ impl ServerProcess {
     /// Kills the server without warning (SIGKILL: no graceful shutdown, like a power cut for the process)
     /// and starts it again on the same data directory and port.
     pub fn crash_and_restart(&mut self) -> anyhow::Result<()> {
+        self.crash()?;
+        self.start_again()
+    }
+
+    /// Kills the server without warning (SIGKILL) and waits until it is gone; [`Self::start_again`] revives it.
+    pub fn crash(&mut self) -> anyhow::Result<()> {
         self.child.kill()?;
         self.child.wait()?;
+        Ok(())
+    }
+
+    /// Starts the server again on the same data directory and port.
+    pub fn start_again(&mut self) -> anyhow::Result<()> {
         *self = Self::start_on(&self.data.clone(), &self.addr.to_string())?;
         Ok(())
     }

@@ -7,6 +7,10 @@
 //! from its headers alone ([`parse`], then [`ParsedSignature::verify`]) and reads the body only for a device
 //! it knows, then checks the body against the signed digest ([`check_digest`]) (SEC-4).
 //!
+//! An upload chunk (`PATCH /v1/uploads/{id}`) is streamed, not read whole, yet its signature still covers its
+//! `upload-offset` and the chunk's Content-Digest: the server verifies the signature over the header values
+//! first, then hashes the chunk as it writes it and refuses it if it does not match ([`UploadChunk`]).
+//!
 //! Replay protection does not trust device clocks: `nonce` is a per-device counter that only grows, and the
 //! server refuses a counter it has seen or that is far behind the newest. `created` is recorded, not enforced.
 
@@ -18,11 +22,21 @@ use ring::signature::{ED25519, Ed25519KeyPair, UnparsedPublicKey};
 pub const SIGNATURE: &str = "signature";
 pub const SIGNATURE_INPUT: &str = "signature-input";
 pub const CONTENT_DIGEST: &str = "content-digest";
+pub const UPLOAD_OFFSET: &str = "upload-offset";
+
+/// What an upload chunk's signature covers and the server must still check: the chunk's bytes against
+/// `content_digest` (while streaming them), and that it is written at `offset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadChunk {
+    pub offset: u64,
+    /// `sha-256=:BASE64:` of the chunk, as signed.
+    pub content_digest: String,
+}
 
 /// The headers a signature may cover after `@method` and `@path`, in this order. A new component (say an
 /// upload's `upload-offset`) is one more name here; its signer passes its value to [`sign_request_covering`] and
 /// the server asks [`SignatureParams::covers`] whether a route's request covered it.
-pub const COVERABLE: &[&str] = &[CONTENT_DIGEST];
+pub const COVERABLE: &[&str] = &[UPLOAD_OFFSET, CONTENT_DIGEST];
 
 /// What a verified signature tells the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +49,8 @@ pub struct SignatureParams {
     pub covers_body: bool,
     /// The covered headers, from [`COVERABLE`], in order.
     pub covered: Vec<String>,
+    /// For an upload chunk: its signed offset and digest, which the caller checks as it streams the body.
+    pub upload_chunk: Option<UploadChunk>,
 }
 
 impl SignatureParams {
@@ -69,7 +85,12 @@ pub struct SignedHeaders {
 
 /// `sha-256=:BASE64:` of a body.
 pub fn content_digest(body: &[u8]) -> String {
-    format!("sha-256=:{}:", STANDARD.encode(ring::digest::digest(&ring::digest::SHA256, body)))
+    digest_header(ring::digest::digest(&ring::digest::SHA256, body).as_ref())
+}
+
+/// `sha-256=:BASE64:` of a SHA-256 computed elsewhere (a streamed body).
+pub fn digest_header(sha256: &[u8]) -> String {
+    format!("sha-256=:{}:", STANDARD.encode(sha256))
 }
 
 fn component_list<S: AsRef<str>>(covered: &[S]) -> String {
@@ -132,6 +153,24 @@ pub fn sign_request_covering(
     }
 }
 
+/// Signs an upload chunk (`PATCH`), covering its offset and digest; the returned `content_digest` is always set.
+pub fn sign_upload_chunk(
+    path: &str,
+    offset: u64,
+    chunk: &[u8],
+    keyid: &str,
+    nonce: u64,
+    created: i64,
+    key: &Ed25519KeyPair,
+) -> SignedHeaders {
+    let digest = content_digest(chunk);
+    let offset = offset.to_string();
+    let covered = [(UPLOAD_OFFSET, offset.as_str()), (CONTENT_DIGEST, digest.as_str())];
+    let mut headers = sign_request_covering("PATCH", path, &covered, keyid, nonce, created, key);
+    headers.content_digest = Some(digest);
+    headers
+}
+
 /// A request's signature headers, read but not yet verified: enough to find the device's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedSignature {
@@ -169,12 +208,28 @@ impl ParsedSignature {
         UnparsedPublicKey::new(&ED25519, public_key)
             .verify(base(method, path, &covered, &params).as_bytes(), &self.signature)
             .map_err(|_| SignatureError::BadSignature)?;
+        // An upload chunk is streamed: its digest is checked by the route as it writes the bytes, not here.
+        let upload_chunk = if self.covers(UPLOAD_OFFSET) {
+            if !method.eq_ignore_ascii_case("PATCH") {
+                return Err(SignatureError::Malformed("only a PATCH signs an upload offset".into()));
+            }
+            let value = |name: &str| covered.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned());
+            let offset = value(UPLOAD_OFFSET)
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| SignatureError::Malformed("Upload-Offset is not a number".into()))?;
+            let content_digest = value(CONTENT_DIGEST)
+                .ok_or_else(|| SignatureError::Malformed("an upload chunk's signature must cover its digest".into()))?;
+            Some(UploadChunk { offset, content_digest })
+        } else {
+            None
+        };
         Ok(SignatureParams {
             keyid: self.keyid.clone(),
             nonce: self.nonce,
             created: self.created,
-            covers_body: self.covers(CONTENT_DIGEST),
+            covers_body: self.covers(CONTENT_DIGEST) && upload_chunk.is_none(),
             covered: self.covered.clone(),
+            upload_chunk,
         })
     }
 }
@@ -336,5 +391,36 @@ mod tests {
             let odd = |name: &str| if name == SIGNATURE_INPUT { Some(input.to_owned()) } else { header(name) };
             assert!(matches!(parse(odd), Err(SignatureError::Malformed(_))), "{input}");
         }
+    }
+
+    fn check_chunk(h: &SignedHeaders, offset: &str, path: &str, pk: &[u8]) -> Result<SignatureParams, SignatureError> {
+        let header = |name: &str| match name {
+            SIGNATURE => Some(h.signature.clone()),
+            SIGNATURE_INPUT => Some(h.signature_input.clone()),
+            CONTENT_DIGEST => h.content_digest.clone(),
+            UPLOAD_OFFSET => Some(offset.to_owned()),
+            _ => None,
+        };
+        verify_request("PATCH", path, None, header, |id| (id == "dev-1").then(|| pk.to_vec()))
+    }
+
+    /// SEC-4, SEC-5: an upload chunk's signature covers its offset and its digest, without the body in hand.
+    #[test]
+    fn upload_chunk_signature_covers_offset_and_digest() {
+        let k = key();
+        let pk = k.public_key().as_ref().to_vec();
+        let h = sign_upload_chunk("/v1/uploads/u1", 4096, b"chunk", "dev-1", 9, 0, &k);
+        let p = check_chunk(&h, "4096", "/v1/uploads/u1", &pk).unwrap();
+        let chunk = UploadChunk { offset: 4096, content_digest: content_digest(b"chunk") };
+        assert_eq!((p.covers_body, p.upload_chunk), (false, Some(chunk)));
+        assert_eq!(check_chunk(&h, "0", "/v1/uploads/u1", &pk), Err(SignatureError::BadSignature));
+        assert_eq!(check_chunk(&h, "4096", "/v1/uploads/u2", &pk), Err(SignatureError::BadSignature));
+        let mut other_digest = h.clone();
+        other_digest.content_digest = Some(content_digest(b"chunK"));
+        assert_eq!(check_chunk(&other_digest, "4096", "/v1/uploads/u1", &pk), Err(SignatureError::BadSignature));
+        assert_eq!(check_chunk(&h, "x", "/v1/uploads/u1", &pk), Err(SignatureError::BadSignature));
+        // A plain signature carries no chunk: the server then refuses the PATCH.
+        let plain = sign_request("PATCH", "/v1/uploads/u1", None, "dev-1", 10, 0, &k);
+        assert_eq!(check_chunk(&plain, "4096", "/v1/uploads/u1", &pk).unwrap().upload_chunk, None);
     }
 }

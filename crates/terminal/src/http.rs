@@ -150,6 +150,32 @@ impl Terminal {
         self.write(|c| resume_after(c, newest))
     }
 
+    /// An upload chunk's `PATCH` to `url`, signed over its offset and the chunk's digest, so the server keeps
+    /// only the bytes this device sent at the place it meant (SEC-5).
+    pub fn signed_chunk(&self, url: &str, offset: u64, chunk: &[u8]) -> Result<reqwest::RequestBuilder> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| Error::Invalid(format!("server URL {url}: {e}")))?;
+        let (nonce, key) = self.write(|c| Ok((next_counter(c)?, DeviceKey::load_or_create(c)?)))?;
+        let headers = httpsig::sign_upload_chunk(
+            parsed.path(),
+            offset,
+            chunk,
+            &self.device_id,
+            nonce,
+            chrono::Utc::now().timestamp(),
+            key.pair(),
+        );
+        let mut request = self
+            .http
+            .request(reqwest::Method::PATCH, parsed)
+            .header(httpsig::SIGNATURE_INPUT, headers.signature_input)
+            .header(httpsig::SIGNATURE, headers.signature)
+            .header(httpsig::UPLOAD_OFFSET, offset.to_string());
+        if let Some(digest) = headers.content_digest {
+            request = request.header(httpsig::CONTENT_DIGEST, digest);
+        }
+        Ok(request)
+    }
+
     /// This device's public key (hex), for the administrator's `register-device`.
     pub fn device_public_key(&self) -> Result<String> {
         self.write(|c| Ok(DeviceKey::load_or_create(c)?.public_key_hex()))

@@ -49,6 +49,4 @@ pub trait AccessTx {
     fn share_events(&mut self, id: &str) -> Result<Vec<ShareEntry>, ApiError>;
     /// Every document's share events after `after_seq`, at most `limit`, oldest first (the log's verifier).
     fn all_share_events(&mut self, after_seq: u64, limit: usize) -> Result<Vec<ShareEntry>, ApiError>;
-    /// The agencies whose devices delivered the evidence file `sha256`.
-    fn blob_agencies(&mut self, sha256: &str) -> Result<Vec<String>, ApiError>;
 }

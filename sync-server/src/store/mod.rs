@@ -10,6 +10,8 @@ mod sqlite_access;
 mod sqlite_identity;
 mod sqlite_log;
 mod sqlite_restore;
+mod sqlite_uploads;
+pub mod uploads;
 
 pub use sqlite::SqliteStore;
 
@@ -24,7 +26,9 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// What the sync logic needs inside a transaction.
-pub trait StoreTx: identity::IdentityTx + log::LogTx + access::AccessTx + restore::RestoreTx {
+pub trait StoreTx:
+    identity::IdentityTx + log::LogTx + access::AccessTx + restore::RestoreTx + uploads::UploadTx
+{
     fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
     /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;
@@ -42,8 +46,6 @@ pub trait StoreTx: identity::IdentityTx + log::LogTx + access::AccessTx + restor
     fn list_blobs(&mut self) -> Result<Vec<BlobRow>, ApiError>;
     fn create_upload(&mut self, upload: &UploadRow) -> Result<(), ApiError>;
     fn upload(&mut self, id: &str) -> Result<Option<UploadRow>, ApiError>;
-    /// An open upload of the same bytes, so a terminal that lost its upload id resumes instead of restarting.
-    fn open_upload_for(&mut self, sha256: &str, size: u64) -> Result<Option<UploadRow>, ApiError>;
     /// Closes an upload as 'complete' or 'rejected' (with why, and what the bytes hashed to).
     fn finish_upload(
         &mut self,
@@ -101,7 +103,7 @@ pub struct UploadRow {
     pub size: u64,
     pub media_type: String,
     pub device: String,
-    /// 'open', 'complete' or 'rejected'.
+    /// 'open', 'complete', 'rejected' (hash mismatch) or 'abandoned' (closed by the cleanup).
     pub status: String,
     pub error: Option<String>,
     pub actual_sha256: Option<String>,

@@ -17,6 +17,7 @@ pub(super) fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/server/0004_log.sql")),
         M::up(include_str!("../../../migrations/server/0005_agencies.sql")),
         M::up(include_str!("../../../migrations/server/0006_request_counters.sql")),
+        M::up(include_str!("../../../migrations/server/0007_upload_owners.sql")),
         M::up(include_str!("../../../migrations/server/0008_restores.sql")),
     ])
 }
@@ -34,7 +35,9 @@ impl SqliteStore {
             .map_err(|e| ApiError::Storage(format!("cannot create data directory {}: {e}", data_dir.display())))?;
         let mut conn = Connection::open(data_dir.join("server.db"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // SEC-7: a receipt or an upload offset is answered only after its commit; in WAL mode NORMAL may lose the
+        // last commits to a power cut, FULL syncs the WAL at every commit.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrations().to_latest(&mut conn).map_err(|e| ApiError::Storage(format!("migrating server.db: {e}")))?;
@@ -209,19 +212,6 @@ impl StoreTx for SqliteTx<'_> {
         Ok(self.tx.query_row(&format!("{UPLOAD_COLUMNS} WHERE id = ?1"), [id], upload_row).optional()?)
     }
 
-    fn open_upload_for(&mut self, sha256: &str, size: u64) -> Result<Option<UploadRow>, ApiError> {
-        Ok(self
-            .tx
-            .query_row(
-                &format!(
-                    "{UPLOAD_COLUMNS} WHERE sha256 = ?1 AND size = ?2 AND status = 'open' ORDER BY created_at LIMIT 1"
-                ),
-                params![sha256, size as i64],
-                upload_row,
-            )
-            .optional()?)
-    }
-
     fn finish_upload(
         &mut self,
         id: &str,
@@ -243,7 +233,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 }
 
-const UPLOAD_COLUMNS: &str =
+pub(super) const UPLOAD_COLUMNS: &str =
     "SELECT id, sha256, size, media_type, device, status, error, actual_sha256, created_at, updated_at FROM uploads";
 
 fn blob_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BlobRow> {
@@ -257,7 +247,7 @@ fn blob_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BlobRow> {
     })
 }
 
-fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
+pub(super) fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
     Ok(UploadRow {
         id: r.get(0)?,
         sha256: r.get(1)?,

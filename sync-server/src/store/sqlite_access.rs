@@ -136,15 +136,6 @@ impl AccessTx for SqliteTx<'_> {
         let rows = stmt.query_map(params![after_seq as i64, limit as i64], share_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-
-    fn blob_agencies(&mut self, sha256: &str) -> Result<Vec<String>, ApiError> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT DISTINCT d.agency FROM uploads u JOIN devices d ON d.id = u.device
-             WHERE u.sha256 = ?1 AND u.status = 'complete' ORDER BY d.agency",
-        )?;
-        let rows = stmt.query_map([sha256], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
 }
 
 /// A device's pull: its agency's documents by the (agency, seq) index, and those shared with the agency, a shared

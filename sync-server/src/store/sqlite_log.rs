@@ -88,7 +88,8 @@ impl LogTx for SqliteTx<'_> {
     fn insert_tree_head(&mut self, sth: &SignedTreeHead) -> Result<(), ApiError> {
         let decode = |h: &str| hex::decode(h).map_err(|_| ApiError::Storage("tree head is not hex".into()));
         self.tx.execute(
-            "INSERT OR IGNORE INTO log_heads (size, root, timestamp_ms, signature) VALUES (?1, ?2, ?3, ?4)",
+            // No OR IGNORE: a second head of a size already signed fails its transaction (SEC-7).
+            "INSERT INTO log_heads (size, root, timestamp_ms, signature) VALUES (?1, ?2, ?3, ?4)",
             params![sth.size as i64, decode(&sth.root)?, sth.timestamp_ms, decode(&sth.signature)?],
         )?;
         Ok(())

@@ -243,7 +243,13 @@ async fn refusal(resp: reqwest::Response, sha256: &str) -> Step {
     if code == "hash_mismatch" {
         return Step::Fatal(Error::UploadHashMismatch { sha256: sha256.to_owned() });
     }
-    if status.is_server_error() || status == StatusCode::CONFLICT || status == StatusCode::LOCKED {
+    // A chunk damaged on the way (digest_mismatch) is sent again; a full quota may free up (429).
+    if status.is_server_error()
+        || status == StatusCode::CONFLICT
+        || status == StatusCode::LOCKED
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || code == "digest_mismatch"
+    {
         return Step::Retry(format!("{status} {code}: {message}"));
     }
     Step::Fatal(Error::Refused { status: status.as_u16(), code, message })
@@ -309,10 +315,9 @@ async fn patch(
     sha256: &str,
 ) -> std::result::Result<(u64, bool), Step> {
     let resp = terminal
-        .signed(reqwest::Method::PATCH, url, None)
+        .signed_chunk(url, offset, chunk)
         .map_err(Step::Fatal)?
         .header(reqwest::header::CONTENT_TYPE, OFFSET_OCTET_STREAM)
-        .header("upload-offset", offset.to_string())
         .body(chunk.to_vec())
         .send()
         .await
