@@ -6,7 +6,6 @@ use crate::store::{Store, StoreTx};
 use crate::trail::{self, LogKey};
 use automerge::AutoCommit;
 use automerge::sync::{Message, SyncDoc};
-use fieldtrail_core::InspectionDoc;
 use fieldtrail_core::protocol::{
     DocMessage, MAX_DOCS_PER_REQUEST, PROTOCOL_VERSION, PULL_PAGE, SyncRequest, SyncResponse,
 };
@@ -117,9 +116,8 @@ fn receive(
     })?;
     let after = doc.get_heads();
     if after != before {
-        check_inspection(&doc, id)?;
         let new = doc.get_changes(&before);
-        crate::lock_rule::check(&doc, &new, id)?;
+        crate::admission::admit(tx, &mut doc, &new, id)?;
         tx.save_document(id, &mut doc, &new, terminal)?;
         // TRAIL-2: every accepted change becomes a leaf of the server's log.
         let hashes: Vec<[u8; 32]> = new.iter().map(|c| c.hash().0).collect();
@@ -130,15 +128,4 @@ fn receive(
         tx.set_shared_heads(terminal, id, &state.shared_heads)?;
     }
     Ok(doc.sync().generate_sync_message(&mut state))
-}
-
-/// Only inspections, of a schema this server knows, with the id they are filed under, are accepted.
-fn check_inspection(doc: &AutoCommit, id: &str) -> Result<(), ApiError> {
-    let inspection = InspectionDoc::from_automerge(doc.clone())
-        .map_err(|e| ApiError::bad("not_an_inspection", format!("document {id} is refused: {e}")))?;
-    let inner = inspection.id().map_err(|e| ApiError::bad("not_an_inspection", format!("document {id}: {e}")))?;
-    if inner != id {
-        return Err(ApiError::bad("document_id_mismatch", format!("document sent as {id} says it is {inner}")));
-    }
-    Ok(())
 }

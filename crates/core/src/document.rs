@@ -167,6 +167,7 @@ impl InspectionDoc {
                     reason: r.string(obj, AM_REASON, &format!("{path}.reason"))?,
                     by: r.string(obj, AM_BY, &format!("{path}.by"))?,
                     at: r.string(obj, AM_AT, &format!("{path}.at"))?,
+                    signature: r.string(obj, AM_SIGNATURE, &format!("{path}.signature"))?,
                 })
             })?,
             party_signature: r.optional_map(&ROOT, PARTY_SIGNATURE, |r, obj| {
@@ -204,14 +205,22 @@ impl InspectionDoc {
             Edit::Amend { .. } if !locked => {
                 return Err(Error::Invalid("only a locked inspection is amended; edit it directly".into()));
             }
-            Edit::Amend { edit: inner, .. } if matches!(**inner, Edit::Amend { .. } | Edit::Lock(_)) => {
-                return Err(Error::Invalid("an amendment changes the record, it does not lock or amend".into()));
+            Edit::Amend { edit: inner, .. } if !inner.is_amendable() => {
+                return Err(Error::Invalid(format!(
+                    "an amendment changes the record's content; '{}' cannot be amended",
+                    inner.name()
+                )));
             }
             Edit::Amend { .. } => {}
             _ if locked => return Err(Error::Locked),
             _ => {}
         }
-        let outcome = self.write(edit, at);
+        let outcome = match edit {
+            Edit::Amend { edit: inner, reason, by, signature } => {
+                self.write_amendment(inner, reason, by, signature, at)
+            }
+            other => self.write(other, at),
+        };
         if let Err(e) = outcome {
             self.doc.rollback();
             return Err(e);
@@ -302,27 +311,11 @@ impl InspectionDoc {
                 for (i, h) in record.heads.iter().enumerate() {
                     self.doc.insert(&heads, i, h.as_str())?;
                 }
+                // Made with the lock, so that amendments made concurrently on two terminals share one list.
+                ensure_list(&mut self.doc, AMENDMENTS)?;
             }
-            Edit::Amend { edit: inner, reason, by } => {
-                if reason.trim().is_empty() || by.trim().is_empty() {
-                    return Err(Error::Invalid("an amendment needs a reason and its author".into()));
-                }
-                let before =
-                    serde_json::to_value(self.read()?.inspection).map_err(|e| Error::Invalid(e.to_string()))?;
-                self.write(inner, at)?;
-                let after = serde_json::to_value(self.read()?.inspection).map_err(|e| Error::Invalid(e.to_string()))?;
-                let (old, new) = changed_fields(&before, &after);
-                if old.is_empty() {
-                    return Err(Error::Invalid("the amendment changes nothing".into()));
-                }
-                let list = ensure_list(&mut self.doc, AMENDMENTS)?;
-                let obj = self.doc.insert_object(&list, self.doc.length(&list), ObjType::Map)?;
-                self.doc.put(&obj, AM_WHAT, inner.name())?;
-                self.doc.put(&obj, AM_BEFORE, serde_json::Value::Object(old).to_string())?;
-                self.doc.put(&obj, AM_AFTER, serde_json::Value::Object(new).to_string())?;
-                self.doc.put(&obj, AM_REASON, reason.as_str())?;
-                self.doc.put(&obj, AM_BY, by.as_str())?;
-                self.doc.put(&obj, AM_AT, when.as_str())?;
+            Edit::Amend { .. } => {
+                return Err(Error::Invalid("an amendment changes the record, it does not amend".into()));
             }
             Edit::PartySigned { evidence } => {
                 if !crate::evidence::is_sha256_hex(evidence) {
@@ -363,6 +356,108 @@ impl InspectionDoc {
         Ok(())
     }
 
+    /// Writes `inner` and returns the amendment that records it, unsigned: what changed, before and after.
+    fn draft_amendment(&mut self, inner: &Edit, reason: &str, by: &str, at: DateTime<Utc>) -> Result<Amendment> {
+        if reason.trim().is_empty() || by.trim().is_empty() {
+            return Err(Error::Invalid("an amendment needs a reason and its author".into()));
+        }
+        let before = json(&self.read()?.inspection)?;
+        self.write(inner, at)?;
+        let after = json(&self.read()?.inspection)?;
+        let (old, new) = changed_fields(&before, &after);
+        if old.is_empty() {
+            return Err(Error::Invalid("the amendment changes nothing".into()));
+        }
+        Ok(Amendment {
+            what: inner.name().to_owned(),
+            before: serde_json::Value::Object(old).to_string(),
+            after: serde_json::Value::Object(new).to_string(),
+            reason: reason.to_owned(),
+            by: by.to_owned(),
+            at: at.to_rfc3339(),
+            signature: String::new(),
+        })
+    }
+
+    /// The bytes officer `by` signs to amend this locked inspection with `inner` at `at` (SEC-2): the amendment
+    /// that [`apply`](Self::apply) will record, and the heads it is made on. Changes nothing.
+    pub fn amendment_message(&self, inner: &Edit, reason: &str, by: &str, at: DateTime<Utc>) -> Result<Vec<u8>> {
+        let mut draft = self.clone();
+        let heads = hex_heads(&draft.doc.get_heads());
+        let amendment = draft.draft_amendment(inner, reason, by, at)?;
+        Ok(crate::amendment_message(&self.id()?, &amendment, &heads))
+    }
+
+    fn write_amendment(
+        &mut self,
+        inner: &Edit,
+        reason: &str,
+        by: &str,
+        signature: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let heads = hex_heads(&self.doc.get_heads());
+        let mut amendment = self.draft_amendment(inner, reason, by, at)?;
+        amendment.signature = signature.to_owned();
+        let key = self.presented_key(by)?;
+        if !crate::verify_amendment(&self.id()?, &amendment, &heads, &key) {
+            return Err(Error::Invalid(format!(
+                "the amendment's signature does not verify with the certificate officer {by} presented"
+            )));
+        }
+        let list = ensure_list(&mut self.doc, AMENDMENTS)?;
+        let obj = self.doc.insert_object(&list, self.doc.length(&list), ObjType::Map)?;
+        let a = &amendment;
+        for (key, value) in [
+            (AM_WHAT, &a.what),
+            (AM_BEFORE, &a.before),
+            (AM_AFTER, &a.after),
+            (AM_REASON, &a.reason),
+            (AM_BY, &a.by),
+            (AM_AT, &a.at),
+            (AM_SIGNATURE, &a.signature),
+        ] {
+            self.doc.put(&obj, key, value.as_str())?;
+        }
+        Ok(())
+    }
+
+    /// The amendment entry `entry` (an object of the `amendments` list), as recorded.
+    pub fn amendment_at(&self, entry: &ObjId) -> Result<Amendment> {
+        read_amendment(&self.doc, entry)
+    }
+
+    /// The fields an amendment from `before` to this state changed, as the amendment records them:
+    /// (before, after) JSON objects of those top-level fields.
+    pub fn changed_since(&self, before: &InspectionDoc) -> Result<(serde_json::Value, serde_json::Value)> {
+        let (old, new) = changed_fields(&json(&before.read()?.inspection)?, &json(&self.read()?.inspection)?);
+        Ok((serde_json::Value::Object(old), serde_json::Value::Object(new)))
+    }
+
+    /// The holder key of the certificate officer `number` presented for this inspection: the key their
+    /// signatures in this record must verify with. Whether the certificate is trusted is the rules' question.
+    pub fn presented_key(&self, number: &str) -> Result<Vec<u8>> {
+        self.read()?
+            .inspection
+            .presentations
+            .iter()
+            .filter(|p| p.certificate_number == number)
+            .find_map(|p| crate::identity::Presentation::from_qr_text(&p.qr).ok())
+            .map(|p| p.certificate().body().holder_key.clone())
+            .ok_or_else(|| Error::Invalid(format!("officer {number} has not presented for this inspection")))
+    }
+
+    /// Reads the whole document as the terminals will (SEC-3): every field, every evidence entry, and the id
+    /// it claims, which must be `id`. A document that fails here would break every reader it reached.
+    pub fn check_complete(&self, id: &str) -> Result<()> {
+        let view = self.read()?;
+        self.evidence()?;
+        if view.inspection.id != id {
+            return Err(Error::Invalid(format!("the document says it is inspection {}, not {id}", view.inspection.id)));
+        }
+        Ok(())
+    }
+
     fn put_party_signature(&mut self, signed: bool, evidence: Option<&str>, reason: &str, at: &str) -> Result<()> {
         let obj = self.doc.put_object(ROOT, PARTY_SIGNATURE, ObjType::Map)?;
         self.doc.put(&obj, PS_SIGNED, signed)?;
@@ -375,14 +470,8 @@ impl InspectionDoc {
     /// A lock is accepted only when signed by an officer who presented for this inspection, over heads the
     /// document has: the record cannot name someone who was not there, or a state that never existed.
     pub fn check_lock(&self, lock: &LockRecord) -> Result<()> {
-        let view = self.read()?.inspection;
-        let presented = view
-            .presentations
-            .iter()
-            .filter(|p| p.certificate_number == lock.by)
-            .find_map(|p| crate::identity::Presentation::from_qr_text(&p.qr).ok())
-            .ok_or_else(|| Error::Invalid(format!("officer {} has not presented for this inspection", lock.by)))?;
-        if !crate::verify_lock(&view.id, lock, &presented.certificate().body().holder_key) {
+        let key = self.presented_key(&lock.by)?;
+        if !crate::verify_lock(&self.id()?, lock, &key) {
             return Err(Error::Invalid("the lock's signature does not verify with the officer's certificate".into()));
         }
         for head in &lock.heads {
@@ -753,6 +842,28 @@ fn display(value: &Value<'_>) -> String {
 
 fn rfc3339(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_else(|| ms.to_string())
+}
+
+/// An amendment entry as recorded, read from a document that may not be wrapped yet.
+pub(crate) fn read_amendment(doc: &AutoCommit, entry: &ObjId) -> Result<Amendment> {
+    let mut r = Reader::new(doc);
+    Ok(Amendment {
+        what: r.string(entry, AM_WHAT, "amendment.what")?,
+        before: r.string(entry, AM_BEFORE, "amendment.before")?,
+        after: r.string(entry, AM_AFTER, "amendment.after")?,
+        reason: r.string(entry, AM_REASON, "amendment.reason")?,
+        by: r.string(entry, AM_BY, "amendment.by")?,
+        at: r.string(entry, AM_AT, "amendment.at")?,
+        signature: r.string(entry, AM_SIGNATURE, "amendment.signature")?,
+    })
+}
+
+fn json(inspection: &Inspection) -> Result<serde_json::Value> {
+    serde_json::to_value(inspection).map_err(|e| Error::Invalid(e.to_string()))
+}
+
+fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
+    heads.iter().map(ChangeHash::to_string).collect()
 }
 
 /// A top-level list created on first use, for documents from before it existed.

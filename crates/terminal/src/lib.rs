@@ -15,6 +15,7 @@ pub mod history;
 mod http;
 pub mod officers;
 pub mod receipts;
+mod rules;
 mod status;
 mod store;
 mod sync;
@@ -98,7 +99,7 @@ impl Terminal {
             for edit in edits {
                 doc.apply(edit, now)?;
             }
-            store::update(c, id, &mut doc, &before)
+            rules::store_checked(c, id, &mut doc, &before)
         })
     }
 

@@ -1,0 +1,50 @@
+//! What the server admits of a document that changed on arrival: an inspection that reads completely, filed
+//! under its own id (SEC-3), whose new changes keep core's rules (SEC-2, REC-4, CERT-4, CERT-5:
+//! `fieldtrail_core::lock_rule`) judged with the trust list and revocation list this server knows.
+
+use crate::store::StoreTx;
+use crate::{ApiError, authority};
+use automerge::{AutoCommit, Change};
+use fieldtrail_core::InspectionDoc;
+use fieldtrail_core::identity::{RevocationList, Trust};
+use fieldtrail_core::lock_rule::{LockViolation, check_arrivals};
+
+/// Refuses document `id` unless it reads completely as an inspection and its `new` changes keep the rules.
+pub fn admit(tx: &mut dyn StoreTx, doc: &mut AutoCommit, new: &[Change], id: &str) -> Result<(), ApiError> {
+    check_inspection(doc, id)?;
+    check_arrivals(doc, new, &trust(tx)?).map_err(|v| refusal(v, id))
+}
+
+/// Only inspections, of a schema this server knows, that every terminal will be able to read, filed under the
+/// id they carry: a document that half-reads would break the sync of every terminal it reached.
+fn check_inspection(doc: &AutoCommit, id: &str) -> Result<(), ApiError> {
+    let refused = |e: fieldtrail_core::Error| {
+        ApiError::bad("not_an_inspection", format!("document {id} does not read as an inspection: {e}"))
+    };
+    let inspection = InspectionDoc::from_automerge(doc.clone()).map_err(refused)?;
+    let inner = inspection.id().map_err(refused)?;
+    if inner != id {
+        return Err(ApiError::bad("document_id_mismatch", format!("document sent as {id} says it is {inner}")));
+    }
+    inspection.check_complete(id).map_err(refused)
+}
+
+/// The trust the rules judge with: this server's issuing authority and its newest revocation list, now.
+fn trust(tx: &mut dyn StoreTx) -> Result<Trust, ApiError> {
+    let authorities = authority::trust_list(tx)?;
+    let revocations = match tx.latest_revocation_list()? {
+        Some((_, bytes)) => Some(RevocationList::verify(&bytes, &authorities).map_err(|e| {
+            ApiError::Storage(format!("the stored revocation list does not verify with the authority's key: {e}"))
+        })?),
+        None => None,
+    };
+    Ok(Trust { authorities, revocations, now: chrono::Utc::now().timestamp() })
+}
+
+fn refusal(v: LockViolation, id: &str) -> ApiError {
+    let message = format!("document {id}: {v}");
+    match v {
+        LockViolation::EditAfterLock { .. } => ApiError::Conflict { code: v.code(), message },
+        LockViolation::BadLock(_) | LockViolation::BadAmendment(_) => ApiError::bad(v.code(), message),
+    }
+}
