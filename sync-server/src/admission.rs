@@ -6,13 +6,14 @@ use crate::store::StoreTx;
 use crate::{ApiError, authority};
 use automerge::{AutoCommit, Change};
 use fieldtrail_core::InspectionDoc;
-use fieldtrail_core::identity::{RevocationList, Trust};
+use fieldtrail_core::identity::{RevocationList, Trust, TrustList};
 use fieldtrail_core::lock_rule::{LockViolation, check_arrivals};
 
 /// Refuses document `id` unless it reads completely as an inspection and its `new` changes keep the rules.
 pub fn admit(tx: &mut dyn StoreTx, doc: &mut AutoCommit, new: &[Change], id: &str) -> Result<(), ApiError> {
     check_inspection(doc, id)?;
-    check_arrivals(doc, new, &trust(tx)?).map_err(|v| refusal(v, id))
+    let (authorities, revocations) = (authority::trust_list(tx)?, tx.latest_revocation_list()?);
+    check_arrivals(doc, new, || trust(authorities, revocations)).map_err(|v| refusal(v, id))
 }
 
 /// Only inspections, of a schema this server knows, that every terminal will be able to read, filed under the
@@ -29,16 +30,18 @@ fn check_inspection(doc: &AutoCommit, id: &str) -> Result<(), ApiError> {
     inspection.check_complete(id).map_err(refused)
 }
 
-/// The trust the rules judge with: this server's issuing authority and its newest revocation list, now.
-fn trust(tx: &mut dyn StoreTx) -> Result<Trust, ApiError> {
-    let authorities = authority::trust_list(tx)?;
-    let revocations = match tx.latest_revocation_list()? {
-        Some((_, bytes)) => Some(RevocationList::verify(&bytes, &authorities).map_err(|e| {
-            ApiError::Storage(format!("the stored revocation list does not verify with the authority's key: {e}"))
-        })?),
-        None => None,
-    };
-    Ok(Trust { authorities, revocations, now: chrono::Utc::now().timestamp() })
+/// The trust the rules judge with: this server's issuing authority and its newest revocation list, now. Built
+/// only when a lock or an amendment arrives. A stored list that does not verify with the authority's key trusts
+/// nobody (every lock and amendment is refused) rather than forgetting the revocations.
+fn trust(authorities: TrustList, revocations: Option<(u64, Vec<u8>)>) -> Trust {
+    let now = chrono::Utc::now().timestamp();
+    match revocations.map(|(_, bytes)| RevocationList::verify(&bytes, &authorities)) {
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "the stored revocation list does not verify with the authority's key");
+            Trust { now, ..Trust::default() }
+        }
+        list => Trust { authorities, revocations: list.and_then(Result::ok), now },
+    }
 }
 
 fn refusal(v: LockViolation, id: &str) -> ApiError {

@@ -13,8 +13,8 @@
 
 use crate::change_class::{ChangeClass, Territory, classify};
 use crate::identity::{CountedOfficer, IdentityError, OfficerCheck, Presentation, Trust, check_can_lock};
-use crate::schema::LOCK;
-use crate::{Inspection, InspectionDoc};
+use crate::schema::{AMENDMENTS, LOCK};
+use crate::{Amendment, Inspection, InspectionDoc};
 use automerge::{AutoCommit, Change, ChangeHash, ObjId, ROOT, ReadDoc, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -43,8 +43,16 @@ impl LockViolation {
     }
 }
 
-/// Checks changes `new` that arrived in `doc` (already applied to it) against the rules, with `trust`.
-pub fn check_arrivals(doc: &mut AutoCommit, new: &[Change], trust: &Trust) -> Result<(), LockViolation> {
+/// Checks changes `new` that arrived in `doc` (already applied to it) against the rules. `trust` is asked for
+/// only when a lock or an amendment is to be judged: plain edits, nearly all of a sync, need no verification.
+pub fn check_arrivals(
+    doc: &mut AutoCommit,
+    new: &[Change],
+    trust: impl FnOnce() -> Trust,
+) -> Result<(), LockViolation> {
+    let built = std::cell::OnceCell::new();
+    let mut make = Some(trust);
+    let mut trust = || built.get_or_init(|| make.take().map(|make| make()).unwrap_or_default());
     let territory = Territory::of(doc);
     let classes: Vec<ChangeClass> = new.iter().map(|c| classify(c, &territory)).collect();
     let locks = lock_changes(doc);
@@ -65,11 +73,11 @@ pub fn check_arrivals(doc: &mut AutoCommit, new: &[Change], trust: &Trust) -> Re
             }
             ChangeClass::Plain => {}
             ChangeClass::Lock if after_lock => return Err(after("it locks again".into())),
-            ChangeClass::Lock => check_lock(doc, change, trust)?,
+            ChangeClass::Lock => check_lock(doc, change, trust())?,
             ChangeClass::Amendment { .. } if !after_lock => {
                 return Err(LockViolation::BadAmendment("it amends an inspection that was not locked".into()));
             }
-            ChangeClass::Amendment { entry } => check_amendment(doc, change, &entry, trust)?,
+            ChangeClass::Amendment { entry } => check_amendment(doc, change, &entry, trust())?,
         }
     }
     Ok(())
@@ -168,6 +176,35 @@ fn check_amendment(doc: &mut AutoCommit, change: &Change, entry: &ObjId, trust: 
         ));
     }
     Ok(())
+}
+
+/// Every amendment the document records, with the verdict of the rule above, for those who verify a case
+/// afterwards (a case bundle): the same check the server made when it arrived, with the verifier's trust.
+pub fn check_recorded_amendments(doc: &mut AutoCommit, trust: &Trust) -> Vec<(Amendment, Result<(), LockViolation>)> {
+    let Ok(Some((Value::Object(_), list))) = doc.get(ROOT, AMENDMENTS) else { return Vec::new() };
+    let entries: Vec<ObjId> = (0..doc.length(&list))
+        .filter_map(|i| match doc.get(&list, i) {
+            Ok(Some((Value::Object(_), entry))) => Some(entry),
+            _ => None,
+        })
+        .collect();
+    let changes = doc.get_changes(&[]);
+    let mut out = Vec::new();
+    for entry in entries {
+        let Ok(amendment) = crate::document::read_amendment(doc, &entry) else { continue };
+        let made_by = match &entry {
+            ObjId::Id(counter, actor, _) => changes
+                .iter()
+                .find(|c| c.actor_id() == actor && c.start_op().get() <= *counter && *counter <= c.max_op()),
+            ObjId::Root => None,
+        };
+        let verdict = match made_by {
+            Some(change) => check_amendment(doc, change, &entry, trust),
+            None => Err(LockViolation::BadAmendment("no change of the history made it".into())),
+        };
+        out.push((amendment, verdict));
+    }
+    out
 }
 
 /// The changes that made the document's lock records (one, or several made concurrently).

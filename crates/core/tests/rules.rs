@@ -148,7 +148,7 @@ fn raw(doc: &mut InspectionDoc, message: Option<&str>, change: impl FnOnce(&mut 
 
 fn arrivals(doc: &mut InspectionDoc, before: &[ChangeHash], trust: &Trust) -> Result<(), LockViolation> {
     let new = doc.automerge().get_changes(before);
-    check_arrivals(doc.automerge(), &new, trust)
+    check_arrivals(doc.automerge(), &new, || trust.clone())
 }
 
 fn class_of_last(doc: &mut InspectionDoc, before: &[ChangeHash]) -> ChangeClass {

@@ -13,7 +13,8 @@ use rusqlite::Connection;
 pub(crate) fn store_checked(c: &Connection, id: &str, doc: &mut InspectionDoc, before: &[ChangeHash]) -> Result<()> {
     let new = doc.automerge().get_changes(before);
     if !new.is_empty() {
-        check_arrivals(doc.automerge(), &new, &officers::trust(c)?)?;
+        let trust = officers::trust(c)?;
+        check_arrivals(doc.automerge(), &new, || trust)?;
     }
     store::update(c, id, doc, before)
 }
