@@ -5,13 +5,13 @@
 //! that changed since its cursor. Storage sits behind [`store::Store`]: SQLite in the data directory by default.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod auth;
 pub mod authority;
 pub mod authz;
 pub mod blobs;
 pub mod devices;
 mod error;
-pub mod lock_rule;
 pub mod log_routes;
 pub mod photo;
 pub mod restore;

@@ -168,10 +168,9 @@ fn receive(
     })?;
     let after = doc.get_heads();
     if after != before {
-        let inspection = check_inspection(&doc, id)?;
-        let agency = check_agency(actor, access.as_ref(), named_before.as_deref(), &inspection, id)?;
         let new = doc.get_changes(&before);
-        crate::lock_rule::check(&doc, &new, id)?;
+        let inspection = crate::admission::admit(tx, &mut doc, &new, id)?;
+        let agency = check_agency(actor, access.as_ref(), named_before.as_deref(), &inspection, id)?;
         tx.save_document(id, &mut doc, &new, terminal)?;
         if access.is_none() {
             tx.claim_document(id, &agency)?;
@@ -185,17 +184,6 @@ fn receive(
         tx.set_shared_heads(terminal, id, &state.shared_heads)?;
     }
     Ok(doc.sync().generate_sync_message(&mut state))
-}
-
-/// Only inspections, of a schema this server knows, with the id they are filed under, are accepted.
-fn check_inspection(doc: &AutoCommit, id: &str) -> Result<InspectionDoc, ApiError> {
-    let inspection = InspectionDoc::from_automerge(doc.clone())
-        .map_err(|e| ApiError::bad("not_an_inspection", format!("document {id} is refused: {e}")))?;
-    let inner = inspection.id().map_err(|e| ApiError::bad("not_an_inspection", format!("document {id}: {e}")))?;
-    if inner != id {
-        return Err(ApiError::bad("document_id_mismatch", format!("document sent as {id} says it is {inner}")));
-    }
-    Ok(inspection)
 }
 
 /// SEC-1: the agency a document names, read from its content. A new document must name the delivering

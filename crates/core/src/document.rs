@@ -14,6 +14,9 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use chrono::{DateTime, Utc};
 
+mod amendment;
+pub(crate) use amendment::read_amendment;
+
 /// One inspection (case file) as an automerge document.
 #[derive(Debug, Clone)]
 pub struct InspectionDoc {
@@ -219,6 +222,7 @@ impl InspectionDoc {
                     reason: r.string(obj, AM_REASON, &format!("{path}.reason"))?,
                     by: r.string(obj, AM_BY, &format!("{path}.by"))?,
                     at: r.string(obj, AM_AT, &format!("{path}.at"))?,
+                    signature: r.string(obj, AM_SIGNATURE, &format!("{path}.signature"))?,
                 })
             })?,
             party_signature: r.optional_map(&ROOT, PARTY_SIGNATURE, |r, obj| {
@@ -256,14 +260,22 @@ impl InspectionDoc {
             Edit::Amend { .. } if !locked => {
                 return Err(Error::Invalid("only a locked inspection is amended; edit it directly".into()));
             }
-            Edit::Amend { edit: inner, .. } if matches!(**inner, Edit::Amend { .. } | Edit::Lock(_)) => {
-                return Err(Error::Invalid("an amendment changes the record, it does not lock or amend".into()));
+            Edit::Amend { edit: inner, .. } if !inner.is_amendable() => {
+                return Err(Error::Invalid(format!(
+                    "an amendment changes the record's content; '{}' cannot be amended",
+                    inner.name()
+                )));
             }
             Edit::Amend { .. } => {}
             _ if locked => return Err(Error::Locked),
             _ => {}
         }
-        let outcome = self.write(edit, at);
+        let outcome = match edit {
+            Edit::Amend { edit: inner, reason, by, signature } => {
+                self.write_amendment(inner, reason, by, signature, at)
+            }
+            other => self.write(other, at),
+        };
         if let Err(e) = outcome {
             self.doc.rollback();
             return Err(e);
@@ -354,27 +366,11 @@ impl InspectionDoc {
                 for (i, h) in record.heads.iter().enumerate() {
                     self.doc.insert(&heads, i, h.as_str())?;
                 }
+                // Made with the lock, so that amendments made concurrently on two terminals share one list.
+                ensure_list(&mut self.doc, AMENDMENTS)?;
             }
-            Edit::Amend { edit: inner, reason, by } => {
-                if reason.trim().is_empty() || by.trim().is_empty() {
-                    return Err(Error::Invalid("an amendment needs a reason and its author".into()));
-                }
-                let before =
-                    serde_json::to_value(self.read()?.inspection).map_err(|e| Error::Invalid(e.to_string()))?;
-                self.write(inner, at)?;
-                let after = serde_json::to_value(self.read()?.inspection).map_err(|e| Error::Invalid(e.to_string()))?;
-                let (old, new) = changed_fields(&before, &after);
-                if old.is_empty() {
-                    return Err(Error::Invalid("the amendment changes nothing".into()));
-                }
-                let list = ensure_list(&mut self.doc, AMENDMENTS)?;
-                let obj = self.doc.insert_object(&list, self.doc.length(&list), ObjType::Map)?;
-                self.doc.put(&obj, AM_WHAT, inner.name())?;
-                self.doc.put(&obj, AM_BEFORE, serde_json::Value::Object(old).to_string())?;
-                self.doc.put(&obj, AM_AFTER, serde_json::Value::Object(new).to_string())?;
-                self.doc.put(&obj, AM_REASON, reason.as_str())?;
-                self.doc.put(&obj, AM_BY, by.as_str())?;
-                self.doc.put(&obj, AM_AT, when.as_str())?;
+            Edit::Amend { .. } => {
+                return Err(Error::Invalid("an amendment changes the record, it does not amend".into()));
             }
             Edit::PartySigned { evidence } => {
                 if !crate::evidence::is_sha256_hex(evidence) {
@@ -415,6 +411,17 @@ impl InspectionDoc {
         Ok(())
     }
 
+    /// Reads the whole document as the terminals will (SEC-3): every field, every evidence entry, and the id
+    /// it claims, which must be `id`. A document that fails here would break every reader it reached.
+    pub fn check_complete(&self, id: &str) -> Result<()> {
+        let view = self.read()?;
+        self.evidence()?;
+        if view.inspection.id != id {
+            return Err(Error::Invalid(format!("the document says it is inspection {}, not {id}", view.inspection.id)));
+        }
+        Ok(())
+    }
+
     fn put_party_signature(&mut self, signed: bool, evidence: Option<&str>, reason: &str, at: &str) -> Result<()> {
         let obj = self.doc.put_object(ROOT, PARTY_SIGNATURE, ObjType::Map)?;
         self.doc.put(&obj, PS_SIGNED, signed)?;
@@ -427,14 +434,8 @@ impl InspectionDoc {
     /// A lock is accepted only when signed by an officer who presented for this inspection, over heads the
     /// document has: the record cannot name someone who was not there, or a state that never existed.
     pub fn check_lock(&self, lock: &LockRecord) -> Result<()> {
-        let view = self.read()?.inspection;
-        let presented = view
-            .presentations
-            .iter()
-            .filter(|p| p.certificate_number == lock.by)
-            .find_map(|p| crate::identity::Presentation::from_qr_text(&p.qr).ok())
-            .ok_or_else(|| Error::Invalid(format!("officer {} has not presented for this inspection", lock.by)))?;
-        if !crate::verify_lock(&view.id, lock, &presented.certificate().body().holder_key) {
+        let key = self.presented_key(&lock.by)?;
+        if !crate::verify_lock(&self.id()?, lock, &key) {
             return Err(Error::Invalid("the lock's signature does not verify with the officer's certificate".into()));
         }
         for head in &lock.heads {
@@ -805,6 +806,14 @@ fn display(value: &Value<'_>) -> String {
 
 fn rfc3339(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_else(|| ms.to_string())
+}
+
+fn json(inspection: &Inspection) -> Result<serde_json::Value> {
+    serde_json::to_value(inspection).map_err(|e| Error::Invalid(e.to_string()))
+}
+
+fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
+    heads.iter().map(ChangeHash::to_string).collect()
 }
 
 /// A top-level list created on first use, for documents from before it existed.

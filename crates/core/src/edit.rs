@@ -47,11 +47,14 @@ pub enum Edit {
     /// Lock the inspection with the locking officer's signature over its heads (REC-4). Refused unless the
     /// signature verifies with the certificate of that officer's presentation in this inspection.
     Lock(LockRecord),
-    /// A change after lock (REC-4): the inner edit, why, and who; the text before stays readable.
+    /// A change after lock (REC-4): the inner edit, why, who, and that officer's signature (hex) over
+    /// [`InspectionDoc::amendment_message`](crate::InspectionDoc::amendment_message) (SEC-2); the text before
+    /// stays readable.
     Amend {
         edit: Box<Edit>,
         reason: String,
         by: String,
+        signature: String,
     },
     /// The party signed on the tablet; the signature image is the evidence with this SHA-256 (REC-5).
     PartySigned {
@@ -72,6 +75,25 @@ pub enum Edit {
 }
 
 impl Edit {
+    /// Whether an amendment may make this edit (SEC-2): it changes the record's content, never the lock, the
+    /// status, the agency or scope, who presented, the party's signature, interference or evidence.
+    pub fn is_amendable(&self) -> bool {
+        matches!(
+            self,
+            Edit::SetFindings(_)
+                | Edit::SetResult(_)
+                | Edit::SetKind(_)
+                | Edit::SetItem { .. }
+                | Edit::SetParty(_)
+                | Edit::SetLocation(_)
+                | Edit::AddLegalBasis(_)
+                | Edit::AddChecklistItem { .. }
+                | Edit::SetChecklistResult { .. }
+                | Edit::SetChecklistNote { .. }
+                | Edit::SetEndedAt(_)
+        )
+    }
+
     /// The change message recorded in the document's history.
     pub fn name(&self) -> &'static str {
         match self {

@@ -137,6 +137,10 @@ pub struct Amendment {
     /// Certificate number of the amending officer.
     pub by: String,
     pub at: String,
+    /// Ed25519 signature (hex) by the amending officer's certified key over
+    /// [`amendment_message`](crate::amendment_message): the inspection, this amendment and the heads it was
+    /// made on (SEC-2). Empty in amendments from before signatures.
+    pub signature: String,
 }
 
 /// The party's signature on the tablet, or the refusal to sign (REC-5).

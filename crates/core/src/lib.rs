@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
+pub mod change_class;
 mod document;
 mod edit;
 mod error;
@@ -36,7 +37,7 @@ pub use inspection::{
 };
 pub use schema::SCHEMA_VERSION;
 pub use timeline::TimelineEntry;
-pub use trail_record::{lock_message, verify_lock};
+pub use trail_record::{amendment_message, lock_message, verify_amendment, verify_lock};
 
 /// Re-exported so that callers name the same automerge types as core without a version of their own.
 pub use automerge;

@@ -91,7 +91,7 @@ pub struct SyncResponse {
 }
 
 /// The body of every error response, and the shape of errors crossing into the app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ErrorBody {
     /// Stable, machine-readable name of the error.

@@ -67,6 +67,9 @@ pub(crate) const AM_AFTER: &str = "after";
 pub(crate) const AM_REASON: &str = "reason";
 pub(crate) const AM_BY: &str = "by";
 pub(crate) const AM_AT: &str = "at";
+/// The amending officer's signature over [`amendment_message`](crate::amendment_message) (SEC-2); amendments
+/// from before it existed read it as empty and do not verify.
+pub(crate) const AM_SIGNATURE: &str = "signature";
 pub(crate) const PARTY_SIGNATURE: &str = "party_signature";
 pub(crate) const PS_SIGNED: &str = "signed";
 pub(crate) const PS_EVIDENCE: &str = "evidence";
@@ -76,6 +79,12 @@ pub(crate) const INTERFERENCES: &str = "interferences";
 pub(crate) const IF_DESCRIPTION: &str = "description";
 pub(crate) const IF_BY: &str = "recorded_by";
 pub(crate) const IF_AT: &str = "at";
+
+/// The top-level keys an amendment may change (SEC-2, REC-4): the record's content. Never the lock, the
+/// status, the agency, the scope, who presented, the party's signature, interference or evidence: those are
+/// facts of the case, not its findings.
+pub(crate) const AMENDABLE: &[&str] =
+    &[FINDINGS, RESULT, KIND, ITEM, PARTY, LOCATION, LEGAL_BASIS, CHECKLIST, ENDED_AT];
 
 // Evidence (REC-2): a list of maps, one per file, keyed by the file's SHA-256. Documents created before the
 // list existed gain it with their first evidence item.

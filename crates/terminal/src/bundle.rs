@@ -7,8 +7,10 @@ use crate::error::{Error, Result};
 use crate::{Terminal, officers};
 use fieldtrail_core::InspectionDoc;
 use fieldtrail_core::identity::{
-    Authority, OfficerCheck, Presentation, RevocationList, TrustList, check_can_lock, key_id, verify_presentation,
+    Authority, OfficerCheck, Presentation, RevocationList, Trust, TrustList, check_can_lock, key_id,
+    verify_presentation,
 };
+use fieldtrail_core::lock_rule::check_recorded_amendments;
 use fieldtrail_core::trail::{Leaf, LeafKind, Receipt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -274,11 +276,18 @@ pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>], log_keys: &[Vec<u8>]) -> 
             Err(e) => report.fail(e.to_string()),
         }
     }
-    for a in &inspection.amendments {
-        report.ok(format!(
+    // Each amendment: signed by an officer who presented, over exactly what it records (SEC-2).
+    let now = chrono::Utc::now().timestamp();
+    let rules_trust = Trust { authorities: trust.clone(), revocations: revocations.clone(), now };
+    for (a, verdict) in check_recorded_amendments(doc.automerge(), &rules_trust) {
+        let line = format!(
             "amendment by {} at {} ({}): {} -> {}; reason: {}",
             a.by, a.at, a.what, a.before, a.after, a.reason
-        ));
+        );
+        match verdict {
+            Ok(()) => report.ok(format!("{line}; signature verifies")),
+            Err(e) => report.fail(format!("{line}: {e}")),
+        }
     }
 
     // Evidence: each file present, its bytes hashing to the recorded SHA-256, and its signatures holding.

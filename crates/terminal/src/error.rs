@@ -51,6 +51,9 @@ pub enum Error {
     CatalogueOutdated { have: u64, offered: u64 },
     #[error("the certificate is not valid ({0}): {1}")]
     CertificateNotValid(String, String),
+    /// The edit breaks a rule the server would refuse it for (SEC-2): checked here first by the same code.
+    #[error(transparent)]
+    Rule(#[from] fieldtrail_core::lock_rule::LockViolation),
 }
 
 impl Error {
@@ -80,6 +83,7 @@ impl Error {
             Error::DeviceKey(_) => "device_key",
             Error::Receipt(_) => "receipt_invalid",
             Error::CatalogueOutdated { .. } => "catalogue_outdated",
+            Error::Rule(v) => v.code(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod officers;
 pub mod quarantine;
 pub mod receipts;
 pub mod restore;
+mod rules;
 pub mod share;
 mod status;
 mod store;
@@ -106,7 +107,7 @@ impl Terminal {
             for edit in edits {
                 doc.apply(edit, now)?;
             }
-            store::update(c, id, &mut doc, &before)
+            rules::store_checked(c, id, &mut doc, &before)
         })
     }
 

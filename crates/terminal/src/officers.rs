@@ -5,10 +5,10 @@
 use crate::error::{Error, Result};
 use crate::{Terminal, store};
 use fieldtrail_core::identity::{
-    Authority, Certificate, CertificateBody, EnrolmentPackage, KdfParams, OfficerCheck, Presentation, RevocationList,
-    Sealed, TrustList, Verdict, Verification, check_can_lock, check_scope, open_sealed, seal, verify_certificate,
-    verify_presentation,
+    Authority, Certificate, CertificateBody, EnrolmentPackage, KdfParams, Presentation, RevocationList, Sealed, Trust,
+    TrustList, Verdict, Verification, check_scope, open_sealed, seal, verify_certificate, verify_presentation,
 };
+use fieldtrail_core::lock_rule::lock_officers;
 use fieldtrail_core::{Edit, LockRecord, PresentationRecord};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
@@ -121,6 +121,11 @@ pub(crate) fn revocation_list(c: &Connection) -> Result<Option<RevocationList>> 
         Some(bytes) => Ok(RevocationList::verify(&bytes, &trust_list(c)?).ok()),
         None => Ok(None),
     }
+}
+
+/// What this terminal's rules trust now: its authorities and the newest revocation list it holds (SEC-2).
+pub(crate) fn trust(c: &Connection) -> Result<Trust> {
+    Ok(Trust { authorities: trust_list(c)?, revocations: revocation_list(c)?, now: now() })
 }
 
 pub(crate) fn revocation_version(c: &Connection) -> Result<u64> {
@@ -301,7 +306,7 @@ impl Terminal {
             check_scope(officer.certificate.body(), &inspection.category, &inspection.region)?;
             let before = doc.heads();
             doc.apply(&Edit::AddPresentation(record.clone()), chrono::Utc::now())?;
-            store::update(c, inspection_id, &mut doc, &before)
+            crate::rules::store_checked(c, inspection_id, &mut doc, &before)
         })?;
         Ok(presentation)
     }
@@ -311,26 +316,11 @@ impl Terminal {
     /// presented, signs the document's heads (REC-4): what was locked, and by whom, can be checked by anyone.
     pub fn lock(&self, inspection_id: &str, officer: &UnlockedOfficer) -> Result<()> {
         self.write(|c| {
-            let (trust, revocations) = (trust_list(c)?, revocation_list(c)?);
+            let trust = trust(c)?;
             let mut doc =
                 store::load(c, inspection_id, &self.actor)?.ok_or_else(|| Error::NotFound(inspection_id.to_owned()))?;
-            let inspection = doc.read()?.inspection;
-            let checks: Vec<Verification> = inspection
-                .presentations
-                .iter()
-                .map(|p| match Presentation::from_qr_text(&p.qr) {
-                    Ok(presentation) => verify_presentation(
-                        presentation.bytes(),
-                        &trust,
-                        revocations.as_ref(),
-                        presentation.presented_at(),
-                        Some(inspection_id),
-                        None,
-                    ),
-                    Err(e) => verify_presentation(e.to_string().as_bytes(), &trust, None, 0, None, None),
-                })
-                .collect();
-            check_can_lock(&checks.iter().map(|v| OfficerCheck { verification: v }).collect::<Vec<_>>())?;
+            // Core's rule (CERT-4, CERT-5), the one the server applies when the lock arrives.
+            lock_officers(&doc.read()?.inspection, &trust)?;
             let before = doc.heads();
             let mut heads: Vec<String> = before.iter().map(|h| h.to_string()).collect();
             heads.sort();
@@ -339,7 +329,7 @@ impl Terminal {
             let record =
                 LockRecord { by: officer.certificate.body().number.clone(), at: now.to_rfc3339(), heads, signature };
             doc.apply(&Edit::Lock(record), now)?;
-            store::update(c, inspection_id, &mut doc, &before)
+            crate::rules::store_checked(c, inspection_id, &mut doc, &before)
         })
     }
 }

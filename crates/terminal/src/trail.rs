@@ -4,15 +4,26 @@
 
 use crate::error::{Error, Result};
 use crate::evidence::Capture;
-use crate::{Terminal, UnlockedOfficer};
+use crate::{Terminal, UnlockedOfficer, store};
 use fieldtrail_core::{Edit, TimelineEntry};
 
 impl Terminal {
     /// Changes a locked inspection (REC-4): the edit, the reason, and the unlocked officer as its author. The
     /// earlier text stays readable in the amendment.
+    /// The officer signs the amendment with their certified key (SEC-2): the inspection, what changes from what
+    /// to what, why, when, and the state it is made on.
     pub fn amend(&self, inspection_id: &str, edit: Edit, reason: &str, officer: &UnlockedOfficer) -> Result<()> {
         let by = officer.certificate().body().number.clone();
-        self.edit(inspection_id, &[Edit::Amend { edit: Box::new(edit), reason: reason.to_owned(), by }])
+        self.write(|c| {
+            let mut doc =
+                store::load(c, inspection_id, &self.actor)?.ok_or_else(|| Error::NotFound(inspection_id.to_owned()))?;
+            let before = doc.heads();
+            let now = chrono::Utc::now();
+            let signature = hex::encode(officer.sign(&doc.amendment_message(&edit, reason, &by, now)?));
+            let amend = Edit::Amend { edit: Box::new(edit), reason: reason.to_owned(), by, signature };
+            doc.apply(&amend, now)?;
+            crate::rules::store_checked(c, inspection_id, &mut doc, &before)
+        })
     }
 
     /// Records an attempt to interfere with the enforcement (REC-6), by the officer who saw it.

@@ -530,7 +530,7 @@ fn trail_3_case_bundle_verifies_offline() {
         "two certified officers",
         "intact; signed by device and officer",
         "party signed",
-        "reason: 复核",
+        "reason: 复核; signature verifies",
     ] {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }

@@ -14,6 +14,7 @@ mod qr;
 mod revocation;
 mod rules;
 mod sealed;
+mod trust;
 mod verify;
 
 pub use certificate::{Certificate, CertificateBody, CertificateKind};
@@ -22,6 +23,7 @@ pub use presentation::Presentation;
 pub use revocation::{RevocationEntry, RevocationList, RevocationStatus};
 pub use rules::{OfficerCheck, check_can_lock, check_scope};
 pub use sealed::{EnrolmentPackage, KdfParams, Sealed, open as open_sealed, seal};
+pub use trust::{CountedOfficer, Trust};
 pub use verify::{Authority, TrustList, Verdict, Verification, verify_certificate, verify_presentation};
 
 /// Why an identity object could not be made, read or accepted.
@@ -31,7 +33,7 @@ pub enum IdentityError {
     Malformed(String),
     #[error("signature does not verify: {0}")]
     BadSignature(String),
-    #[error("signed by an authority this terminal does not trust")]
+    #[error("signed by an authority that is not in the trust list")]
     UnknownIssuer,
     #[error("cannot sign: {0}")]
     Signing(String),

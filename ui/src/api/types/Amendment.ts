@@ -15,4 +15,10 @@ before: string, after: string, reason: string,
 /**
  * Certificate number of the amending officer.
  */
-by: string, at: string, };
+by: string, at: string, 
+/**
+ * Ed25519 signature (hex) by the amending officer's certified key over
+ * [`amendment_message`](crate::amendment_message): the inspection, this amendment and the heads it was
+ * made on (SEC-2). Empty in amendments from before signatures.
+ */
+signature: string, };
