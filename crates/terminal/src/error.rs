@@ -51,6 +51,11 @@ pub enum Error {
     CatalogueOutdated { have: u64, offered: u64 },
     #[error("the certificate is not valid ({0}): {1}")]
     CertificateNotValid(String, String),
+    #[error(
+        "the package's certificate is signed by key {key_id} (the package says \"{claimed}\"), which the \
+         administrator has not provisioned on this terminal (`fieldtrail-terminal trust add-authority`)"
+    )]
+    AuthorityNotProvisioned { key_id: String, claimed: String },
 }
 
 impl Error {
@@ -71,6 +76,7 @@ impl Error {
             Error::WrongPin { .. } => "wrong_pin",
             Error::PinLocked { .. } => "pin_locked",
             Error::CertificateNotValid(..) => "certificate_not_valid",
+            Error::AuthorityNotProvisioned { .. } => "authority_not_provisioned",
             Error::EvidenceIo { .. } => "evidence_io",
             Error::EvidenceEmpty => "evidence_empty",
             Error::EvidenceUnsupported(_) => "evidence_unsupported",

@@ -19,6 +19,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/terminal/0004_receipts.sql")),
         M::up(include_str!("../../../migrations/terminal/0005_change_log.sql")),
         M::up(include_str!("../../../migrations/terminal/0006_catalogue.sql")),
+        M::up(include_str!("../../../migrations/terminal/0011_provisioned_authorities.sql")),
     ])
 }
 

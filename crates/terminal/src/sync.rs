@@ -85,7 +85,7 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
             for doc in resp.docs {
                 incoming(c, terminal, &mut session, doc)?;
             }
-            // A terminal with no enrolled officer trusts no authority yet, so it cannot check a list: it waits.
+            // A terminal with no provisioned authority trusts none yet, so it cannot check a list: it waits.
             if let Some(list) = &resp.revocations
                 && !officers::trust_list(c)?.authorities.is_empty()
             {

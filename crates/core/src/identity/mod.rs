@@ -22,7 +22,9 @@ pub use presentation::Presentation;
 pub use revocation::{RevocationEntry, RevocationList, RevocationStatus};
 pub use rules::{OfficerCheck, check_can_lock, check_scope};
 pub use sealed::{EnrolmentPackage, KdfParams, Sealed, open as open_sealed, seal};
-pub use verify::{Authority, TrustList, Verdict, Verification, verify_certificate, verify_presentation};
+pub use verify::{
+    Authority, LIVE_PRESENTATION_SECS, TrustList, Verdict, Verification, verify_certificate, verify_presentation,
+};
 
 /// Why an identity object could not be made, read or accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,6 +41,8 @@ pub enum IdentityError {
     OutOfScope(String),
     #[error("{0}")]
     NotEnoughOfficers(String),
+    #[error("key derivation parameters out of bounds: {0}")]
+    KdfOutOfBounds(String),
 }
 
 impl IdentityError {
@@ -51,6 +55,7 @@ impl IdentityError {
             IdentityError::Signing(_) => "signing",
             IdentityError::OutOfScope(_) => "out_of_scope",
             IdentityError::NotEnoughOfficers(_) => "not_enough_officers",
+            IdentityError::KdfOutOfBounds(_) => "kdf_out_of_bounds",
         }
     }
 }
