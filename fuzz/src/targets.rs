@@ -8,7 +8,7 @@ use crate::bundle_seed::bundles;
 use crate::context::{DEVICE, INSPECTION, NOW, context, fixed_key};
 use crate::media;
 use automerge::AutoCommit;
-use automerge::sync::{Message, SyncDoc};
+use automerge::sync::SyncDoc;
 use coset::{CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 use fieldtrail_core::identity::{
     Authority, Certificate, CertificateKind, EnrolmentPackage, KdfParams, Presentation, RevocationList, key_id,
@@ -158,7 +158,7 @@ thread_local! {
 /// the stored inspection (an edit arriving).
 fn automerge_sync(data: &[u8]) -> Outcome {
     let (&mode, bytes) = data.split_first().ok_or("empty input")?;
-    let msg = Message::decode(bytes).map_err(err)?;
+    let msg = fieldtrail_core::sync_message::decode(bytes).map_err(err)?;
     let mut doc = if mode % 2 == 0 {
         AutoCommit::new()
     } else {

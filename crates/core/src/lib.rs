@@ -18,6 +18,7 @@ pub mod lock_rule;
 pub mod protocol;
 mod schema;
 pub mod sync;
+pub mod sync_message;
 mod timeline;
 pub mod trail;
 mod trail_record;

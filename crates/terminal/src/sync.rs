@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::{Terminal, officers, receipts, store};
 use automerge::AutoCommit;
-use automerge::sync::{Message, State, SyncDoc};
+use automerge::sync::{State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
 use fieldtrail_core::protocol::{self, DocMessage, ErrorBody, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
 use fieldtrail_core::sync::{resume_state, seed_state};
@@ -136,7 +136,8 @@ fn outgoing(c: &Connection, session: &mut Session) -> Result<Vec<DocMessage>> {
 
 /// Applies one of the server's messages and queues the document for our answer.
 fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: DocMessage) -> Result<()> {
-    let msg = Message::decode(&doc.msg).map_err(|e| Error::BadReply(format!("document {}: {e}", doc.id)))?;
+    let msg = fieldtrail_core::sync_message::decode(&doc.msg)
+        .map_err(|e| Error::BadReply(format!("document {}: {e}", doc.id)))?;
     let id = doc.id;
     let stored = store::load_raw(c, &id)?;
     let known = stored.is_some();
