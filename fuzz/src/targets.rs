@@ -82,6 +82,12 @@ pub static TARGETS: &[Target] = &[
         seeds: bundle_seeds,
     },
     Target {
+        name: "bundle_member",
+        parser: "verify_bundle with one part replaced inside a well-formed tar",
+        run: bundle_member,
+        seeds: bundle_member_seeds,
+    },
+    Target {
         name: "httpsig",
         parser: "httpsig::verify_request (signature headers)",
         run: httpsig_headers,
@@ -392,6 +398,64 @@ fn bundle(data: &[u8]) -> Outcome {
 fn bundle_seeds() -> Vec<Vec<u8>> {
     let b = bundles();
     vec![[vec![1], b.locked.clone()].concat(), [vec![0], b.open.clone()].concat()]
+}
+
+/// The parts of a bundle that are not evidence files: what `bundle_member` replaces, by its first byte.
+const MEMBERS: [&str; 4] = ["manifest.json", "document.automerge", "revocation-list.cose", "receipts.json"];
+
+thread_local! {
+    /// The locked seed bundle's files, in order.
+    static LOCKED: Vec<(String, Vec<u8>)> = untar(&bundles().locked);
+}
+
+fn untar(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut archive = tar::Archive::new(bytes);
+    for mut entry in archive.entries().into_iter().flatten().flatten() {
+        let name = entry.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut content = Vec::new();
+        if entry.read_to_end(&mut content).is_ok() {
+            out.push((name, content));
+        }
+    }
+    out
+}
+
+/// Tar checksums stop blind mutation at the first header; this target mutates one part of the real locked
+/// bundle (chosen by the first byte) and packs it into a well-formed tar, so the verifier's own checks run.
+fn bundle_member(data: &[u8]) -> Outcome {
+    let (&which, content) = data.split_first().ok_or("empty input")?;
+    let name = MEMBERS[usize::from(which) % MEMBERS.len()];
+    let mut files = LOCKED.with(|files| files.clone());
+    match files.iter_mut().find(|(n, _)| n == name) {
+        Some((_, bytes)) => *bytes = content.to_vec(),
+        None => files.push((name.to_owned(), content.to_vec())),
+    }
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, bytes) in &files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o444);
+        header.set_cksum();
+        tar.append_data(&mut header, name, bytes.as_slice()).map_err(err)?;
+    }
+    let packed = tar.into_inner().map_err(err)?;
+    let trusted = [bundles().authority_key.clone()];
+    let report = fieldtrail_terminal::bundle::verify_bundle_from(Cursor::new(packed), &trusted, &[]).map_err(err)?;
+    let _ = report.render();
+    if report.is_clean() { Ok(()) } else { Err("the bundle does not verify".into()) }
+}
+
+fn bundle_member_seeds() -> Vec<Vec<u8>> {
+    let files = LOCKED.with(|files| files.clone());
+    let mut seeds: Vec<Vec<u8>> = MEMBERS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| files.iter().find(|(n, _)| n == name).map(|(_, b)| [vec![i as u8], b.clone()].concat()))
+        .collect();
+    seeds.push([vec![3], b"[]".to_vec()].concat());
+    seeds
 }
 
 // ---- signed requests ----
