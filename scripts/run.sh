@@ -62,6 +62,7 @@ if [[ -z "$("${TERMINAL[@]}" catalogue list)" ]]; then
 fi
 
 if [[ -z "$("${TERMINAL[@]}" inspection list)" ]]; then
+  # Both belong to the terminal's agency: the server refuses a case that names another (SEC-1).
   echo "==> seeding two demo inspections"
   "${TERMINAL[@]}" inspection new --item SCJG-JC-001 --region 150802 \
     --agency "巴彦淖尔市市场监督管理局" --party-name "临河区某超市" \
@@ -69,7 +70,7 @@ if [[ -z "$("${TERMINAL[@]}" inspection list)" ]]; then
     --latitude 40.7574 --longitude 107.3877 --address "临河区新华街" >/dev/null
   "${TERMINAL[@]}" inspection new --kind inspection --item-code AJ-0203 --item-name "非煤矿山安全检查" \
     --category 市场监管 --region 150821 \
-    --agency "乌拉特前旗应急管理局" --party-name "某石料厂" --officer "15080003:王五" --officer "15080004:赵六" \
+    --agency "巴彦淖尔市市场监督管理局" --party-name "某石料厂" --officer "15080003:王五" --officer "15080004:赵六" \
     --check "安全出口" --check "爆破作业记录" >/dev/null
   "${TERMINAL[@]}" sync --server "$SERVER"
 fi

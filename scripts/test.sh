@@ -25,6 +25,9 @@ step "rust: tests"
 cargo build --workspace --bins --locked
 cargo test --workspace --locked
 
+step "benchmarks, each in its smoke size (so none rots; figures come from cargo bench, docs/benchmarks.md)"
+FIELDTRAIL_BENCH_SMOKE=1 cargo test -p fieldtrail-tests --benches --locked
+
 step "generated ui types match the Rust types"
 if ! git diff --exit-code -- ui/src/api/types || [[ -n "$(git ls-files --others --exclude-standard ui/src/api/types)" ]]; then
   echo "test: ui/src/api/types changed when regenerated from Rust: commit the regenerated files" >&2

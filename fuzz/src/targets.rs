@@ -132,6 +132,9 @@ fn sync_body_seeds() -> Vec<Vec<u8>> {
             DocMessage { id: "9d0c3f52-0b5e-4a43-9b43-2a4f1a6f8c12".into(), msg: ByteBuf::from(vec![0x42, 0, 0]) },
         ],
         revocation_version: 2,
+        log_size: 0,
+        log_root: None,
+        lost_head: None,
     };
     let response = SyncResponse {
         v: PROTOCOL_VERSION,
@@ -140,9 +143,18 @@ fn sync_body_seeds() -> Vec<Vec<u8>> {
         docs: vec![DocMessage { id: INSPECTION.into(), msg: ByteBuf::from(msg) }],
         revocations: Some(ByteBuf::from(context().revocations.bytes().to_vec())),
         receipt: None,
+        log: None,
     };
-    let idle =
-        SyncRequest { v: PROTOCOL_VERSION, terminal: DEVICE.into(), cursor: 0, docs: vec![], revocation_version: 0 };
+    let idle = SyncRequest {
+        v: PROTOCOL_VERSION,
+        terminal: DEVICE.into(),
+        cursor: 0,
+        docs: vec![],
+        revocation_version: 0,
+        log_size: 0,
+        log_root: None,
+        lost_head: None,
+    };
     vec![
         protocol::encode(&request),
         protocol::encode(&response),
@@ -490,6 +502,9 @@ fn httpsig_seeds() -> Vec<Vec<u8>> {
         cursor: 0,
         docs: vec![],
         revocation_version: 0,
+        log_size: 0,
+        log_root: None,
+        lost_head: None,
     });
     let post = httpsig::sign_request("POST", "/v1/sync", Some(&body), DEVICE, 42, NOW, &ctx.device);
     let get = httpsig::sign_request("GET", "/v1/documents", None, DEVICE, 43, NOW, &ctx.device);

@@ -4,9 +4,12 @@
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use fieldtrail_core::identity::CertificateKind;
+use fieldtrail_core::share::ShareAction;
 use fieldtrail_server::authority::{self, IssueRequest, StatusChange};
+use fieldtrail_server::authz::Actor;
+use fieldtrail_server::shares::{self, ShareRequest};
 use fieldtrail_server::store::Store;
-use fieldtrail_server::{SqliteStore, devices};
+use fieldtrail_server::{SqliteStore, devices, trail};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Subcommand)]
@@ -42,6 +45,10 @@ pub enum AdminCommand {
         #[arg(long)]
         device: String,
     },
+    /// Share an inspection with another agency (联合检查): recorded with who and why, and in the log.
+    Share(ShareArgs),
+    /// Withdraw a share: the agency's terminals are no longer offered the inspection.
+    Unshare(ShareArgs),
     /// List certificates and their status.
     Certificates,
     /// List registered terminals.
@@ -76,6 +83,18 @@ pub struct IssueArgs {
     /// Where to write the enrolment package.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// The inspection's id.
+    #[arg(long)]
+    document: String,
+    /// The agency it is shared with.
+    #[arg(long)]
+    agency: String,
+    #[arg(long)]
+    reason: String,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +170,8 @@ pub fn run(data: &Path, key: Option<PathBuf>, by: &str, command: AdminCommand) -
             devices::retire(&store, &device)?;
             println!("device {device} retired");
         }
+        AdminCommand::Share(a) => share(&store, data, a, ShareAction::Shared, by)?,
+        AdminCommand::Unshare(a) => share(&store, data, a, ShareAction::Unshared, by)?,
         AdminCommand::Certificates => {
             for c in store.transact(|tx| tx.certificates())? {
                 println!("{}  {}  {}  {}  {}", c.number, c.name, c.agency, c.kind, c.status);
@@ -169,5 +190,30 @@ fn status(store: &SqliteStore, key_path: &Path, a: StatusArgs, change: StatusCha
     let key = authority::load(store, key_path)?;
     let version = authority::change_status(store, &key, &a.number, change, by, &a.reason)?;
     println!("certificate {}: {change:?}; revocation list version {version}", a.number);
+    Ok(())
+}
+
+/// A share made by the administrator; the log's head is signed at once when the log key is here, so
+/// `GET /v1/log/sth` covers it before the next sync.
+fn share(store: &SqliteStore, data: &Path, a: ShareArgs, action: ShareAction, by: &str) -> anyhow::Result<()> {
+    let actor = Actor::Operator { name: by.to_owned() };
+    let key = trail::LogKey::load(data).ok();
+    let req = ShareRequest { agency: a.agency, reason: a.reason };
+    let entry = store.transact(|tx| {
+        let entry = shares::change(tx, &actor, &a.document, action, &req)?;
+        if let Some(key) = &key {
+            trail::sign_head(tx, key)?;
+        }
+        Ok(entry)
+    })?;
+    println!(
+        "document {} {} {} {} by {}; log entry {}",
+        a.document,
+        action.as_str(),
+        if action == ShareAction::Shared { "with" } else { "from" },
+        entry.event.agency,
+        entry.event.by,
+        entry.log_index
+    );
     Ok(())
 }

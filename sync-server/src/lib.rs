@@ -7,13 +7,16 @@
 
 pub mod auth;
 pub mod authority;
+pub mod authz;
 pub mod blobs;
 pub mod devices;
 mod error;
 pub mod lock_rule;
 pub mod log_routes;
 pub mod photo;
+pub mod restore;
 pub mod routes;
+pub mod shares;
 pub mod store;
 pub mod sync;
 pub mod trail;

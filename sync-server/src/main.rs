@@ -111,14 +111,22 @@ fn verify_log(
     for (code, n) in report.unlisted() {
         println!("{code:<24} … and {n} more");
     }
+    // SEC-6: a restore is history, not a problem; the terminals re-sent what it lost.
+    for r in &report.restores {
+        println!(
+            "restore                  {} device {} showed a signed head of {} entries (root {}) the log no longer had; the log held {} (restore leaf {})",
+            r.detected_at, r.device, r.lost_head.size, r.lost_head.root, r.log_size, r.leaf_index
+        );
+    }
     let latest = report.latest.as_ref().map_or("none".to_owned(), |h| format!("size {} root {}", h.size, h.root));
     println!(
-        "log: {} leaves, {} nodes, {} changes, {} signed heads and {} given head(s) checked; newest head {latest}; {} problem(s)",
+        "log: {} leaves, {} nodes, {} changes, {} signed heads and {} given head(s) checked; newest head {latest}; {} restore(s) from a backup; {} problem(s)",
         report.leaves,
         report.nodes_checked,
         report.changes_checked,
         report.heads_checked,
         given.len(),
+        report.restores.len(),
         report.problems.len() as u64 + report.unlisted().values().sum::<u64>()
     );
     Ok(report.is_clean())

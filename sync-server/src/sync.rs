@@ -2,6 +2,7 @@
 //! that changed since the terminal's cursor are offered, all in one transaction.
 
 use crate::ApiError;
+use crate::authz::{Action, Actor, DocumentAccess, Resource, authorize};
 use crate::store::{Store, StoreTx};
 use crate::trail::{self, LogKey};
 use automerge::AutoCommit;
@@ -55,29 +56,47 @@ fn uuid_like(id: &str) -> Option<()> {
     .then_some(())
 }
 
-/// Applies a validated request and builds the response.
+/// Applies a validated request from the device `actor` and builds the response, offering what its agency sees.
 pub fn handle<S: Store>(
     store: &S,
     log_key: &LogKey,
+    actor: &Actor,
     req: &SyncRequest,
     messages: Vec<(String, Message)>,
 ) -> Result<SyncResponse, ApiError> {
+    let feed = actor.home_agency().ok_or_else(|| ApiError::Forbidden {
+        code: "not_a_device",
+        message: "only a registered device syncs".into(),
+    })?;
+    authorize(actor, Action::Pull, Resource::Agency(feed)).map_err(|d| d.into_api(&format!("feed of {feed}")))?;
     store.transact(|tx| {
+        // SEC-6: the terminal holds a head of our log that the log no longer has: we run on a backup.
+        if let Some(lost) = &req.lost_head {
+            crate::restore::record(tx, log_key, &req.terminal, lost)?;
+        }
         let mut docs = Vec::with_capacity(messages.len());
         // Log indices of the changes accepted in this request, for its receipt.
         let mut logged = Vec::new();
         for (id, msg) in messages {
-            if let Some(reply) = receive(tx, &req.terminal, &id, msg, &mut logged)? {
+            if let Some(reply) = receive(tx, actor, &req.terminal, &id, msg, &mut logged)? {
                 docs.push(DocMessage { id, msg: ByteBuf::from(reply.encode()) });
             }
         }
         let answered: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
         let newest = tx.max_seq()?;
-        let changed = tx.changed_since(req.cursor, PULL_PAGE)?;
+        // SEC-1: only the agency's own documents and those shared with it, filtered by the store's index. A
+        // cursor beyond every change stored comes from before a restore from a backup (SEC-6): offered from it,
+        // the terminal would never be offered anything again, so it is offered everything.
+        let from = if req.cursor > newest { 0 } else { req.cursor };
+        let changed = tx.changed_since(feed, from, PULL_PAGE)?;
         let more = changed.len() == PULL_PAGE;
-        let cursor = if more { changed.last().map_or(newest, |c| c.1) } else { newest.max(req.cursor) };
+        let cursor = if more { changed.last().map_or(newest, |c| c.1) } else { newest };
         for (id, _, heads) in changed {
             if answered.contains(&id) {
+                continue;
+            }
+            let Some(access) = tx.document_access(&id)? else { continue };
+            if authorize(actor, Action::Pull, Resource::Document(&access)).is_err() {
                 continue;
             }
             let shared = tx.shared_heads(&req.terminal, &id)?;
@@ -96,31 +115,47 @@ pub fn handle<S: Store>(
             .map(|(_, bytes)| ByteBuf::from(bytes));
         // SYNC-5: a signed tree head and the inclusion proofs of what this request delivered.
         let receipt = if logged.is_empty() { None } else { Some(trail::receipt(tx, log_key, &logged)?) };
-        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs, revocations, receipt })
+        let log = crate::restore::log_state(tx, log_key, req.log_size, req.log_root.as_deref().map(|r| r.as_slice()))?;
+        Ok(SyncResponse { v: PROTOCOL_VERSION, cursor, more, docs, revocations, receipt, log })
     })
 }
 
 fn receive(
     tx: &mut dyn StoreTx,
+    actor: &Actor,
     terminal: &str,
     id: &str,
     msg: Message,
     logged: &mut Vec<u64>,
 ) -> Result<Option<Message>, ApiError> {
+    // SEC-1: any message about a stored document, even one that carries no change, may draw the document's
+    // contents in the reply: it needs the right to write it.
+    let access = tx.document_access(id)?;
+    if let Some(access) = &access {
+        authorize(actor, Action::Write, Resource::Document(access))
+            .map_err(|d| d.into_api(&format!("document {id}")))?;
+    }
     let stored = tx.load_document(id)?;
     let existed = stored.is_some();
     let mut doc = stored.unwrap_or_else(AutoCommit::new);
     let before = doc.get_heads();
+    // What the stored case says before this message: a case stored before agencies were checked may name
+    // another agency than its owner (or none), and may go on doing so, but no change may move it anywhere else.
+    let named_before = access.as_ref().map(|_| InspectionDoc::agency_of(&doc).unwrap_or_default());
     let mut state = resume_state(tx.shared_heads(terminal, id)?);
     doc.sync().receive_sync_message(&mut state, msg).map_err(|e| {
         ApiError::bad("bad_sync_message", format!("document {id}: the sync message's changes do not apply: {e}"))
     })?;
     let after = doc.get_heads();
     if after != before {
-        check_inspection(&doc, id)?;
+        let inspection = check_inspection(&doc, id)?;
+        let agency = check_agency(actor, access.as_ref(), named_before.as_deref(), &inspection, id)?;
         let new = doc.get_changes(&before);
         crate::lock_rule::check(&doc, &new, id)?;
         tx.save_document(id, &mut doc, &new, terminal)?;
+        if access.is_none() {
+            tx.claim_document(id, &agency)?;
+        }
         // TRAIL-2: every accepted change becomes a leaf of the server's log.
         let hashes: Vec<[u8; 32]> = new.iter().map(|c| c.hash().0).collect();
         logged.extend(trail::append_changes(tx, id, &hashes)?);
@@ -133,12 +168,43 @@ fn receive(
 }
 
 /// Only inspections, of a schema this server knows, with the id they are filed under, are accepted.
-fn check_inspection(doc: &AutoCommit, id: &str) -> Result<(), ApiError> {
+fn check_inspection(doc: &AutoCommit, id: &str) -> Result<InspectionDoc, ApiError> {
     let inspection = InspectionDoc::from_automerge(doc.clone())
         .map_err(|e| ApiError::bad("not_an_inspection", format!("document {id} is refused: {e}")))?;
     let inner = inspection.id().map_err(|e| ApiError::bad("not_an_inspection", format!("document {id}: {e}")))?;
     if inner != id {
         return Err(ApiError::bad("document_id_mismatch", format!("document sent as {id} says it is {inner}")));
     }
-    Ok(())
+    Ok(inspection)
+}
+
+/// SEC-1: the agency a document names, read from its content. A new document must name the delivering
+/// device's agency, which becomes its owner; a stored one must go on naming its owner (or what it named
+/// before these changes), so no change moves a case into another agency's hands. Returns the agency.
+fn check_agency(
+    actor: &Actor,
+    access: Option<&DocumentAccess>,
+    named_before: Option<&str>,
+    inspection: &InspectionDoc,
+    id: &str,
+) -> Result<String, ApiError> {
+    let claimed = inspection.agency().map_err(|e| ApiError::Forbidden {
+        code: "agency_mismatch",
+        message: format!("document {id} names no single agency: {e}"),
+    })?;
+    match access {
+        None => authorize(actor, Action::Create, Resource::NewDocument { claimed_agency: &claimed })
+            .map_err(|d| d.into_api(&format!("document {id}")))?,
+        Some(access) if access.owner != claimed && named_before != Some(claimed.as_str()) => {
+            return Err(ApiError::Forbidden {
+                code: "agency_mismatch",
+                message: format!(
+                    "document {id} belongs to '{}'; a change may not make it name '{claimed}'",
+                    access.owner
+                ),
+            });
+        }
+        Some(_) => {}
+    }
+    Ok(claimed)
 }

@@ -270,6 +270,8 @@ pub struct LogReport {
     /// The newest tree head the server signed.
     pub latest: Option<SignedTreeHead>,
     pub problems: Vec<LogProblem>,
+    /// Restores from a backup terminals proved (SEC-6): not problems, facts of the log's history.
+    pub restores: Vec<crate::store::restore::RestoreRow>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     more: BTreeMap<&'static str, u64>,
 }
@@ -281,7 +283,7 @@ impl LogReport {
 
     /// Records a problem; past [`MAX_LISTED`] of one kind they are only counted, so a wholesale rewrite
     /// gives a readable report.
-    fn problem(&mut self, code: &'static str, detail: String) {
+    pub(crate) fn problem(&mut self, code: &'static str, detail: String) {
         let listed = self.problems.iter().filter(|p| p.code == code).count();
         if listed < MAX_LISTED {
             self.problems.push(LogProblem { code, detail });
@@ -346,6 +348,9 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
         let mut builder = TreeBuilder::new();
         let mut nodes: HashMap<(u32, u64), Hash> = HashMap::new();
         let mut logged_changes: HashSet<(String, Hash)> = HashSet::new();
+        // Share leaves by index, to meet the recorded share events (SEC-1).
+        let mut logged_shares: HashMap<u64, Hash> = HashMap::new();
+        let mut restore_leaves: HashSet<Hash> = HashSet::new();
         let mut check_heads = |size: u64, root: Hash, report: &mut LogReport| {
             for (who, want) in heads.remove(&size).unwrap_or_default() {
                 if want != root {
@@ -383,6 +388,12 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
                 match Leaf::decode(&data) {
                     Ok(leaf) if leaf.kind == LeafKind::Change => {
                         logged_changes.insert((leaf.document, leaf.hash));
+                    }
+                    Ok(leaf) if matches!(leaf.kind, LeafKind::Share | LeafKind::Unshare) => {
+                        logged_shares.insert(index, leaf.hash);
+                    }
+                    Ok(leaf) if leaf.kind == LeafKind::Restore => {
+                        restore_leaves.insert(leaf.hash);
                     }
                     Ok(_) => {}
                     Err(e) => report.problem("log_entry_changed", format!("log entry {index}: {e}")),
@@ -462,6 +473,30 @@ pub fn verify<S: Store>(store: &S, public_key: &[u8], given: &[SignedTreeHead]) 
                 format!("the log records change {} of document {doc}, which is no longer stored", hex::encode(hash)),
             );
         }
+
+        // Every recorded share is logged, at its index, under the digest of what the record says; every logged
+        // share is recorded.
+        let mut after_seq = 0;
+        loop {
+            let page = tx.all_share_events(after_seq, PAGE)?;
+            let Some(last) = page.last() else { break };
+            after_seq = last.seq;
+            for share in page {
+                if logged_shares.remove(&share.log_index) != Some(share.event.digest()) {
+                    report.problem(
+                        "share_not_in_log",
+                        format!(
+                            "the share of document {} with {} (log entry {}) is not what the log holds",
+                            share.event.document, share.event.agency, share.log_index
+                        ),
+                    );
+                }
+            }
+        }
+        for index in logged_shares.into_keys() {
+            report.problem("share_missing", format!("log entry {index} records a share that is no longer stored"));
+        }
+        crate::restore::verify(tx, public_key, restore_leaves, &mut report)?;
 
         // Consistency of each given head with the newest signed head, by proof, as an auditor without the
         // leaves would check it.

@@ -202,6 +202,7 @@ async fn create<S: Store>(
     let mut req: CreateUpload = serde_json::from_slice(&body)
         .map_err(|e| UploadError::Bad { code: "bad_body", message: format!("upload creation: {e}") })?;
     // Who uploads is who signed, not what the body claims.
+    let actor = crate::authz::Actor::from(&device);
     req.device = device.id;
     if !is_sha256_hex(&req.sha256) {
         return Err(UploadError::Bad { code: "bad_sha256", message: "sha256 must be 64 lowercase hex digits".into() });
@@ -213,8 +214,14 @@ async fn create<S: Store>(
         });
     }
     let (status, created) = blocking(&state, move |s| {
-        if s.store.transact(|tx| tx.blob(&req.sha256))?.is_some() && blobs::blob_path(&s.data_dir, &req.sha256).exists()
-        {
+        // SEC-1: "the server has it" is said only to an agency whose devices delivered it; others send the bytes.
+        let known = s.store.transact(|tx| {
+            let holders = tx.blob_agencies(&req.sha256)?;
+            let blob = crate::authz::Resource::Blob { holders: &holders };
+            Ok(tx.blob(&req.sha256)?.is_some()
+                && crate::authz::authorize(&actor, crate::authz::Action::ReadBlob, blob).is_ok())
+        })?;
+        if known && blobs::blob_path(&s.data_dir, &req.sha256).exists() {
             return Ok((StatusCode::OK, Created { status: "exists", id: None, offset: req.size }));
         }
         if let Some(open) = s.store.transact(|tx| tx.open_upload_for(&req.sha256, req.size))? {

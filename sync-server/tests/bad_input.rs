@@ -16,7 +16,7 @@ use common::{DEVICE, MAX_BODY, dump_records, start};
 
 fn inspection(id: &str) -> InspectionDoc {
     let new = NewInspection {
-        agency: "乌拉特前旗应急管理局".into(),
+        agency: "测试局".into(), // the harness device's agency (SEC-1)
         kind: Kind::Inspection,
         item_code: "AJ-0203".into(),
         item_name: "非煤矿山安全检查".into(),
@@ -41,6 +41,9 @@ fn request(docs: Vec<(String, Vec<u8>)>) -> SyncRequest {
         cursor: 0,
         docs: docs.into_iter().map(|(id, msg)| DocMessage { id, msg: ByteBuf::from(msg) }).collect(),
         revocation_version: 0,
+        log_size: 0,
+        log_root: None,
+        lost_head: None,
     }
 }
 
@@ -63,7 +66,8 @@ async fn bad_requests_are_refused_with_a_reason_and_change_nothing() {
     // Not CBOR at all.
     h.refused(b"{\"v\": 1, \"docs\": []}".to_vec(), 400, "bad_body", "not CBOR").await;
     // CBOR, but not a sync request.
-    let reply_shape = SyncResponse { v: 1, cursor: 0, more: false, docs: vec![], revocations: None, receipt: None };
+    let reply_shape =
+        SyncResponse { v: 1, cursor: 0, more: false, docs: vec![], revocations: None, receipt: None, log: None };
     h.refused(protocol::encode(&reply_shape), 400, "bad_body", "terminal").await;
     // An unknown protocol version.
     let mut future = request(vec![]);

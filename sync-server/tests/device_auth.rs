@@ -16,6 +16,9 @@ fn empty_sync(terminal: &str) -> Vec<u8> {
         cursor: 0,
         docs: vec![],
         revocation_version: 0,
+        log_size: 0,
+        log_root: None,
+        lost_head: None,
     })
 }
 

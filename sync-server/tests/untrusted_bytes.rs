@@ -21,6 +21,9 @@ fn request(id: &str, msg: Vec<u8>) -> Vec<u8> {
         cursor: 0,
         docs: vec![DocMessage { id: id.into(), msg: ByteBuf::from(msg) }],
         revocation_version: 0,
+        log_size: 0,
+        log_root: None,
+        lost_head: None,
     })
 }
 

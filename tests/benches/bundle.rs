@@ -7,12 +7,9 @@ use fieldtrail_core::Edit;
 use fieldtrail_terminal::{Capture, Terminal};
 use std::time::Instant;
 
-fn env(name: &str, default: u32) -> u32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 fn main() {
-    let (count, px) = (env("FT_EVIDENCE", 50), env("FT_PHOTO_PX", 1600));
+    use fieldtrail_tests::bench::size;
+    let (count, px) = (size("FT_EVIDENCE", 50, 3) as u32, size("FT_PHOTO_PX", 1600, 200) as u32);
     let dir = tempfile::TempDir::new().unwrap();
     let t = Terminal::open(dir.path().join("t")).unwrap();
     let id = t.create_inspection(&fieldtrail_tests::sample_inspection("临河区某超市")).unwrap();

@@ -108,7 +108,7 @@ fn main() {
     println!("  presentation (COSE_Sign1)    {:>5} bytes", presentation.bytes().len());
     qr("presentation QR", &presentation.to_qr_text());
 
-    let n = 20_000;
+    let n = fieldtrail_tests::bench::size("FT_VERIFICATIONS", 20_000, 20) as u32;
     let bytes = cert.bytes().to_vec();
     let certs = rate(n, || assert!(verify_certificate(&bytes, &trust, None, 1_795_000_000).is_valid()));
     let pbytes = presentation.bytes().to_vec();

@@ -24,7 +24,7 @@ fn leaf(n: u64) -> Leaf {
 }
 
 fn main() {
-    let leaves: u64 = std::env::var("FT_LEAVES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let leaves = fieldtrail_tests::bench::size("FT_LEAVES", 1_000_000, 2_000);
     let dir = tempfile::TempDir::new().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let key = LogKey::load_or_create(dir.path()).unwrap();
@@ -52,7 +52,7 @@ fn main() {
     );
 
     // As syncs do it: one transaction of 10 changes, a newly signed head and a receipt with 10 proofs.
-    let syncs = 500;
+    let syncs = fieldtrail_tests::bench::size("FT_SYNCS", 500, 5);
     let start = Instant::now();
     let mut receipt_bytes = 0;
     for s in 0..syncs {

@@ -11,8 +11,8 @@ use fieldtrail_tests::{InProcessServer, register, sample_inspection};
 use std::time::Instant;
 use tempfile::TempDir;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+fn env(name: &str, full: usize, smoke: usize) -> usize {
+    fieldtrail_tests::bench::size(name, full as u64, smoke as u64) as usize
 }
 
 fn fill(t: &Terminal, inspections: usize, edits: usize) -> anyhow::Result<()> {
@@ -38,8 +38,12 @@ fn add(total: &mut SyncReport, r: &SyncReport) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let (n, m, k, idle_docs) =
-        (env("FT_TERMINALS", 4), env("FT_INSPECTIONS", 250), env("FT_EDITS", 5), env("FT_IDLE_DOCS", 10_000));
+    let (n, m, k, idle_docs) = (
+        env("FT_TERMINALS", 4, 2),
+        env("FT_INSPECTIONS", 250, 5),
+        env("FT_EDITS", 5, 2),
+        env("FT_IDLE_DOCS", 10_000, 20),
+    );
     let dir = TempDir::new()?;
     let server = InProcessServer::start(&dir.path().join("server")).await?;
     let url = server.url.clone();

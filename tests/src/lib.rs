@@ -1,6 +1,8 @@
 //! Helpers for FieldTrail's end-to-end tests and benchmarks: a real fieldtrail-server (as a process, or in
 //! this process on a real socket), terminals in their own data directories, and sample inspections.
 
+pub mod bench;
+
 use anyhow::{Context, bail};
 use chrono::Utc;
 use fieldtrail_core::{Kind, LegalBasis, Location, NewInspection, OfficerRef, Party};
@@ -147,12 +149,20 @@ impl InProcessServer {
     }
 }
 
+/// The agency of [`sample_inspection`] and of terminals registered with [`register`].
+pub const AGENCY: &str = "巴彦淖尔市市场监督管理局";
+
 /// Registers a terminal with the server whose data directory is `server_data`, as the administrator does with
-/// `fieldtrail-server admin register-device`.
+/// `fieldtrail-server admin register-device`, for [`AGENCY`].
 pub fn register(server_data: &Path, terminal: &Terminal) -> anyhow::Result<()> {
+    register_for(server_data, terminal, AGENCY)
+}
+
+/// Registers a terminal for `agency` (SEC-1: it sees that agency's cases and those shared with it).
+pub fn register_for(server_data: &Path, terminal: &Terminal, agency: &str) -> anyhow::Result<()> {
     let store = fieldtrail_server::SqliteStore::open(server_data)?;
     let key = terminal.device_public_key()?;
-    fieldtrail_server::devices::register(&store, terminal.device_id(), &key, "巴彦淖尔市市场监督管理局", "test")?;
+    fieldtrail_server::devices::register(&store, terminal.device_id(), &key, agency, "test")?;
     Ok(())
 }
 
@@ -171,7 +181,7 @@ pub async fn server_document(url: &str, id: &str, via: &Terminal) -> anyhow::Res
 /// A realistic inspection of a shop in Linhe district.
 pub fn sample_inspection(party: &str) -> NewInspection {
     NewInspection {
-        agency: "巴彦淖尔市市场监督管理局".into(),
+        agency: AGENCY.into(),
         kind: Kind::Inspection,
         item_code: "SC-0101".into(),
         item_name: "食品经营许可事项检查".into(),

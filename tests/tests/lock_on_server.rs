@@ -63,6 +63,9 @@ async fn send_raw(url: &str, t: &Terminal, id: &str, change: impl FnOnce(&mut au
         cursor: u64::MAX / 2,
         docs: vec![DocMessage { id: id.into(), msg: serde_bytes::ByteBuf::from(msg.encode()) }],
         revocation_version: 0,
+        log_size: 0,
+        log_root: None,
+        lost_head: None,
     });
     let resp = t
         .signed(reqwest::Method::POST, &format!("{url}/v1/sync"), Some(&body))

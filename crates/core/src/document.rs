@@ -22,6 +22,13 @@ pub struct InspectionDoc {
 
 type Result<T> = std::result::Result<T, Error>;
 
+/// A document that does not read as the inspection it was sent as (SEC-3), handed back whole with the reason.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub doc: AutoCommit,
+    pub error: Error,
+}
+
 impl InspectionDoc {
     /// Opens a new case. `actor` identifies the device (and later the officer) in the change history.
     pub fn create(id: &str, new: &NewInspection, actor: ActorId) -> Result<Self> {
@@ -77,6 +84,24 @@ impl InspectionDoc {
         Ok(this)
     }
 
+    /// SEC-3: wraps a document that arrived by sync only if it reads completely as inspection `id` of a
+    /// schema this build knows, and returns what it read; otherwise hands the document back, untouched, with the
+    /// reason, so the caller can keep its bytes aside instead of losing them.
+    pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<(Self, InspectionView), Box<Unreadable>> {
+        let this = InspectionDoc { doc };
+        let check = this.check_schema().and_then(|()| this.read()).and_then(|view| {
+            if view.inspection.id == id {
+                Ok(view)
+            } else {
+                Err(Error::Malformed(format!("the document says it is inspection {}", view.inspection.id)))
+            }
+        });
+        match check {
+            Ok(view) => Ok((this, view)),
+            Err(error) => Err(Box::new(Unreadable { doc: this.doc, error })),
+        }
+    }
+
     fn check_schema(&self) -> Result<()> {
         match self.doc.get(ROOT, SCHEMA)? {
             Some((Value::Scalar(s), _)) => match s.as_ref() {
@@ -93,6 +118,33 @@ impl InspectionDoc {
     /// The inspection's id, as stored in the document.
     pub fn id(&self) -> Result<String> {
         Reader::new(&self.doc).string(&ROOT, ID, "id")
+    }
+
+    /// The agency the document says it belongs to (SEC-1). Every concurrent value counts: a document whose
+    /// agency field holds two different values names no single agency and is refused, so a change cannot win
+    /// a merge into another agency's hands.
+    pub fn agency(&self) -> Result<String> {
+        Self::agency_of(&self.doc)
+    }
+
+    /// [`InspectionDoc::agency`] of a document not (yet) checked as an inspection, without copying it: the
+    /// server reads a stored case's agency before it applies arriving changes.
+    pub fn agency_of(doc: &AutoCommit) -> Result<String> {
+        let values = doc.get_all(ROOT, AGENCY)?;
+        let mut agencies = values.iter().map(|(value, _)| match value {
+            Value::Scalar(s) => {
+                s.as_str().map(str::to_owned).ok_or_else(|| Error::Malformed("'agency' is not text".into()))
+            }
+            _ => Err(Error::Malformed("'agency' is not text".into())),
+        });
+        let first = agencies.next().transpose()?.unwrap_or_default();
+        for other in agencies {
+            let other = other?;
+            if other != first {
+                return Err(Error::Malformed(format!("'agency' holds conflicting values '{first}' and '{other}'")));
+            }
+        }
+        Ok(first)
     }
 
     /// Materialises the inspection and lists the fields in conflict.

@@ -17,6 +17,7 @@ mod inspection;
 pub mod lock_rule;
 pub mod protocol;
 mod schema;
+pub mod share;
 pub mod sync;
 pub mod sync_message;
 mod timeline;
@@ -24,7 +25,7 @@ pub mod trail;
 mod trail_record;
 
 pub use catalogue::{CatalogueItem, ItemCatalogue};
-pub use document::InspectionDoc;
+pub use document::{InspectionDoc, Unreadable};
 pub use edit::Edit;
 pub use error::Error;
 pub use evidence::{Evidence, MediaKind};

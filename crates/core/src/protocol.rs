@@ -14,6 +14,13 @@ pub const CONTENT_TYPE: &str = "application/cbor";
 pub const MAX_DOCS_PER_REQUEST: usize = 500;
 /// How many changed documents the server offers in one response before it sets `more`.
 pub const PULL_PAGE: usize = 500;
+/// Bytes of a tree head's root a request names (`log_root`): enough that two different roots never pass for
+/// one by accident, few enough to keep an idle request small.
+pub const LOG_ROOT_PREFIX: usize = 8;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
 
 /// One automerge sync message for one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,7 +32,7 @@ pub struct DocMessage {
 }
 
 /// `POST /v1/sync` request body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
     pub v: u32,
     /// The terminal's device id; the server keeps one sync state per device and document.
@@ -36,6 +43,18 @@ pub struct SyncRequest {
     /// The version of the revocation list the terminal holds (0: none); the server sends a newer one.
     #[serde(default)]
     pub revocation_version: u64,
+    /// The size of the newest head of the server's log this terminal holds (0: none); the server answers with
+    /// where its log stands and a consistency proof from it (SEC-6).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub log_size: u64,
+    /// The first [`LOG_ROOT_PREFIX`] bytes of that head's root: when the log still has exactly that head, the
+    /// server leaves `log` out of its response, so an idle sync stays small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_root: Option<ByteBuf>,
+    /// A head the server signed that its log no longer contains: the proof that it was restored from a
+    /// backup, which the server records (SEC-6, docs/trail.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_head: Option<crate::trail::SignedTreeHead>,
 }
 
 /// `POST /v1/sync` response body.
@@ -55,6 +74,11 @@ pub struct SyncResponse {
     /// inclusion proofs (SYNC-5, docs/trail.md). Absent when the request brought no new change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<crate::trail::Receipt>,
+    /// Where the server's log stands: its newest signed head and the consistency proof from the request's
+    /// `log_size`, so a terminal tells a server restored from a backup (SEC-6). Absent while the log is empty,
+    /// and when the request's `log_size` and `log_root` name the newest head already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<crate::trail::restore::LogState>,
 }
 
 /// The body of every error response, and the shape of errors crossing into the app.
@@ -124,12 +148,38 @@ mod tests {
             cursor: 7,
             docs: vec![DocMessage { id: "d".into(), msg: ByteBuf::from(vec![0x42, 1, 2]) }],
             revocation_version: 0,
+            log_size: 0,
+            log_root: None,
+            lost_head: None,
         }
     }
 
     #[test]
     fn round_trips() {
         assert_eq!(decode::<SyncRequest>(&encode(&request())).unwrap(), request());
+    }
+
+    /// SEC-6's fields are optional both ways: an older peer's messages read, and an idle request without a
+    /// known log head carries none of them.
+    #[test]
+    fn sec_6_log_fields_are_optional() {
+        let old_request = ciborium::Value::Map(vec![
+            ("v".into(), 1.into()),
+            ("terminal".into(), "t1".into()),
+            ("cursor".into(), 7.into()),
+            ("docs".into(), ciborium::Value::Array(vec![])),
+        ]);
+        let bytes = encode(&old_request);
+        let read: SyncRequest = decode(&bytes).unwrap();
+        assert_eq!((read.log_size, read.log_root, read.lost_head), (0, None, None));
+        let mut idle = request();
+        idle.docs.clear();
+        let text = format!("{:?}", ciborium::from_reader::<ciborium::Value, _>(encode(&idle).as_slice()).unwrap());
+        assert!(!text.contains("log_size") && !text.contains("lost_head"), "{text}");
+        let reply =
+            SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None, receipt: None, log: None };
+        let read: SyncResponse = decode(&encode(&reply)).unwrap();
+        assert_eq!(read, reply);
     }
 
     #[test]
@@ -139,7 +189,8 @@ mod tests {
         newer.v = 2;
         let err = decode::<SyncRequest>(&encode(&newer)).unwrap_err();
         assert_eq!(err, DecodeError::UnsupportedVersion { found: 2, supported: 1 });
-        let reply = SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None, receipt: None };
+        let reply =
+            SyncResponse { v: 1, cursor: 1, more: false, docs: vec![], revocations: None, receipt: None, log: None };
         let err = decode::<SyncRequest>(&encode(&reply)).unwrap_err();
         assert!(matches!(&err, DecodeError::Shape(m) if m.contains("terminal")), "{err}");
         let bytes = encode(&request());

@@ -193,3 +193,24 @@ fn heads_encode_and_decode() {
     assert_eq!(decode_heads(&encode_heads(&heads)).unwrap(), heads);
     assert!(decode_heads(&[0u8; 31]).is_err());
 }
+
+/// SEC-3: a document that does not read completely as the inspection it was sent as is handed back untouched,
+/// with the reason, so a terminal can keep its bytes aside; a readable one is accepted.
+#[test]
+fn sec_3_an_unreadable_document_is_handed_back_with_the_reason() {
+    use automerge::transaction::Transactable;
+    let id = "6f1d2c3b-4a59-4e68-9d7c-0b1a2c3d4e5f";
+    let mut doc = InspectionDoc::create(id, &new_inspection(), actor(1)).unwrap();
+    let mut raw = doc.automerge().clone();
+    assert!(InspectionDoc::readable(raw.clone(), id).is_ok());
+
+    let wrong = InspectionDoc::readable(raw.clone(), "00000000-0000-4000-8000-000000000000").err().unwrap();
+    assert!(wrong.error.to_string().contains(id), "{}", wrong.error);
+
+    raw.delete(automerge::ROOT, "item").unwrap();
+    raw.commit();
+    let heads = raw.get_heads();
+    let mut back = InspectionDoc::readable(raw, id).err().unwrap();
+    assert!(back.error.to_string().contains("'item' is missing or not an object"), "{}", back.error);
+    assert_eq!(back.doc.get_heads(), heads, "the document comes back as it was");
+}

@@ -132,6 +132,25 @@ pub fn verify(terminal: &Terminal) -> anyhow::Result<()> {
         receipts.changes,
         receipts.problems.len()
     );
+    // SEC-6: receipts of a log the server lost in a restore still verify (they are what it signed then); the
+    // restore is reported as what happened to the server, not as a problem of this terminal.
+    for r in terminal.server_restores()? {
+        let proof = match (&r.reported_at, &r.refused) {
+            (Some(at), None) => format!("the server recorded it at {at}"),
+            (_, Some(why)) => format!("the server refused the proof: {why}"),
+            _ => "not yet shown to the server".to_owned(),
+        };
+        // Receipts of a tree larger than the server's log then certainly name lost entries; smaller ones may.
+        let receipts = match r.lost_receipts {
+            0 => "receipts received before may name entries of the lost log".to_owned(),
+            n => format!("at least {n} receipt(s) received before name entries of the lost log"),
+        };
+        println!(
+            "restore  {} was restored from a backup (detected {}): {}; {receipts} (up to tree size {}), whose \
+             changes were sent again; {proof}",
+            r.server, r.detected_at, r.reason, r.lost_head.size
+        );
+    }
     if !report.is_clean() || !receipts.is_clean() {
         std::process::exit(1);
     }

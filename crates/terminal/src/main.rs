@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use fieldtrail_core::share::ShareAction;
 use fieldtrail_core::{
     CatalogueItem, CheckResult, Edit, InspectionView, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party,
     Status,
@@ -65,8 +66,14 @@ enum Command {
         #[arg(long, env = "FIELDTRAIL_SERVER")]
         server: String,
     },
-    /// Show what is waiting to be synced.
-    Status,
+    /// Show what is waiting to be synced and the documents set aside as unreadable.
+    Status {
+        /// The sync server, for the last sync time and the evidence still to upload to it.
+        #[arg(long, env = "FIELDTRAIL_SERVER", default_value = "")]
+        server: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Work with evidence files: photos, audio, video.
     #[command(subcommand)]
     Evidence(cli_evidence::EvidenceCommand),
@@ -153,6 +160,10 @@ enum InspectionCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Share the inspection with another agency (联合检查): the server records who, when and why.
+    Share(ShareArgs),
+    /// Withdraw a share: the agency's terminals are no longer offered the inspection.
+    Unshare(ShareArgs),
     /// Record an attempt to interfere with the enforcement.
     Interference {
         id: String,
@@ -163,6 +174,19 @@ enum InspectionCommand {
         #[arg(long)]
         description: String,
     },
+}
+
+#[derive(Debug, Args)]
+struct ShareArgs {
+    id: String,
+    /// The agency to share with.
+    #[arg(long)]
+    agency: String,
+    #[arg(long)]
+    reason: String,
+    /// The server's base URL, e.g. http://127.0.0.1:8787
+    #[arg(long, env = "FIELDTRAIL_SERVER")]
+    server: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,11 +307,21 @@ async fn main() -> anyhow::Result<()> {
             cli_officer::print_verification(&v);
             anyhow::ensure!(v.is_valid(), "not valid: {}", v.verdict.as_str());
         }
-        Command::Status => {
+        Command::Status { server, json } => {
+            let status = terminal.status(&server)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+                return Ok(());
+            }
             let unsynced = terminal.unsynced()?;
             println!("{} inspection(s) not yet synced", unsynced.len());
             for id in unsynced {
                 println!("  {id}");
+            }
+            // SEC-3: set aside, with why; their bytes are kept.
+            println!("{} document(s) in quarantine (they do not read as an inspection)", status.quarantined.len());
+            for q in &status.quarantined {
+                println!("  {}  since {}: {}", q.id, q.since, q.reason);
             }
         }
         Command::Sync { server } => {
@@ -296,7 +330,18 @@ async fn main() -> anyhow::Result<()> {
                 "synced with {server}: {} round trip(s), sent {} document(s), received {} document(s), {} bytes up, {} bytes down",
                 r.rounds, r.sent_docs, r.received_docs, r.bytes_sent, r.bytes_received
             );
+            if r.server_restored {
+                println!("the server was restored from a backup: everything was sent to it again");
+            }
+            if r.quarantined_docs > 0 {
+                println!(
+                    "{} document(s) do not read as an inspection and were set aside (see status)",
+                    r.quarantined_docs
+                );
+            }
         }
+        Command::Inspection(InspectionCommand::Share(a)) => share(&terminal, a, ShareAction::Shared).await?,
+        Command::Inspection(InspectionCommand::Unshare(a)) => share(&terminal, a, ShareAction::Unshared).await?,
         Command::Inspection(cmd) => inspection(&terminal, cmd)?,
         Command::Catalogue(cmd) => catalogue(&terminal, cmd)?,
         Command::Evidence(cmd) => cli_evidence::run(&terminal, cmd).await?,
@@ -318,6 +363,19 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn share(terminal: &Terminal, a: ShareArgs, action: ShareAction) -> anyhow::Result<()> {
+    let s = terminal.share(&a.server, &a.id, action, &a.agency, &a.reason).await?;
+    println!(
+        "inspection {} {} {}: recorded by the server as log entry {} (by {})",
+        a.id,
+        action.as_str(),
+        s.event.agency,
+        s.log_index,
+        s.event.by
+    );
     Ok(())
 }
 
@@ -406,6 +464,7 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
             println!("{}", terminal.party_signed(&id, &bytes, None)?);
         }
         InspectionCommand::RefuseSignature { id, reason } => terminal.signature_refused(&id, &reason)?,
+        InspectionCommand::Share(_) | InspectionCommand::Unshare(_) => unreachable!("shares are sent by main"),
         InspectionCommand::Interference { id, officer, pin, description } => {
             terminal.record_interference(&id, &description, &terminal.unlock(&officer, &pin)?)?;
         }

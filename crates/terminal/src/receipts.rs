@@ -74,19 +74,23 @@ fn check_local(c: &Connection, receipt: &Receipt, key: &[u8]) -> Result<Vec<Stri
     Ok(problems)
 }
 
+/// The log key trusted for `server`: the one fixed earlier, or `offered` when this is the first the terminal
+/// sees (a receipt, or the log state of a sync response).
+pub(crate) fn trust_key(c: &Connection, server: &str, offered_hex: &str) -> Result<Vec<u8>> {
+    if let Some(key) = trusted_key(c, server)? {
+        return Ok(key);
+    }
+    let offered = hex::decode(offered_hex).map_err(|_| Error::Receipt("the log key is not hex".into()))?;
+    c.execute(
+        "INSERT INTO log_keys (server, public_key, first_seen) VALUES (?1, ?2, ?3)",
+        params![server, offered, store::now()],
+    )?;
+    Ok(offered)
+}
+
 /// Verifies a receipt from `server` and keeps it; the first receipt from a server fixes its log key.
 pub(crate) fn accept(c: &Connection, server: &str, receipt: &Receipt) -> Result<()> {
-    let offered = hex::decode(&receipt.log_key).map_err(|_| Error::Receipt("the log key is not hex".into()))?;
-    let key = match trusted_key(c, server)? {
-        Some(key) => key,
-        None => {
-            c.execute(
-                "INSERT INTO log_keys (server, public_key, first_seen) VALUES (?1, ?2, ?3)",
-                params![server, offered, store::now()],
-            )?;
-            offered
-        }
-    };
+    let key = trust_key(c, server, &receipt.log_key)?;
     // Signature and proofs now; that the named changes are in the local documents is `verify`'s part (the
     // terminal just sent them, and loading every document at every sync would double a large first sync).
     receipt.verify(&key).map_err(|e| Error::Receipt(e.to_string()))?;

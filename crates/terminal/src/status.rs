@@ -1,8 +1,10 @@
 //! What the app's home screen shows about this terminal: when it last synced with a server, which revocation
-//! list it checks certificates against and how old that is, and what still waits to go to the server.
+//! list it checks certificates against and how old that is, what still waits to go to the server, and the
+//! documents set aside because they do not read as an inspection (SEC-3).
 
 use crate::Terminal;
 use crate::error::Result;
+use crate::quarantine::{self, QuarantinedDocument};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use ts_rs::TS;
@@ -24,6 +26,8 @@ pub struct TerminalStatus {
     pub unsynced_inspections: u32,
     /// Evidence files the server has not confirmed storing.
     pub evidence_to_upload: u32,
+    /// Documents that arrived but do not read as an inspection, set aside with the reason (SEC-3).
+    pub quarantined: Vec<QuarantinedDocument>,
 }
 
 impl Terminal {
@@ -49,6 +53,7 @@ impl Terminal {
                 revocation_issued_at: revocation.map(|(_, issued)| issued),
                 unsynced_inspections: unsynced,
                 evidence_to_upload: pending,
+                quarantined: quarantine::list(c)?,
             })
         })
     }
@@ -68,6 +73,7 @@ mod tests {
         assert_eq!(status.revocation_issued_at, None);
         assert_eq!(status.unsynced_inspections, 0);
         assert_eq!(status.evidence_to_upload, 0);
+        assert!(status.quarantined.is_empty());
         assert_eq!(status.device_id, terminal.device_id());
         Ok(())
     }

@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use automerge::{ActorId, AutoCommit, ChangeHash};
-use fieldtrail_core::InspectionDoc;
 use fieldtrail_core::sync::{decode_heads, encode_heads};
+use fieldtrail_core::{InspectionDoc, InspectionView};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use std::path::Path;
@@ -19,6 +19,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/terminal/0004_receipts.sql")),
         M::up(include_str!("../../../migrations/terminal/0005_change_log.sql")),
         M::up(include_str!("../../../migrations/terminal/0006_catalogue.sql")),
+        M::up(include_str!("../../../migrations/terminal/0010_restores_quarantine.sql")),
         M::up(include_str!("../../../migrations/terminal/0011_provisioned_authorities.sql")),
     ])
 }
@@ -75,8 +76,14 @@ pub fn load_raw(conn: &Connection, id: &str) -> Result<Option<AutoCommit>> {
 
 /// Inserts a new document.
 pub fn insert(conn: &Connection, id: &str, doc: &mut InspectionDoc) -> Result<()> {
+    let view = doc.read()?;
+    insert_read(conn, id, doc, &view)
+}
+
+/// Inserts a new document already read as `view` (a sync checks every arriving document by reading it).
+pub fn insert_read(conn: &Connection, id: &str, doc: &mut InspectionDoc, view: &InspectionView) -> Result<()> {
     let at = now();
-    let summary = summary_json(doc, &at)?;
+    let summary = summary_of(view, &at)?;
     conn.execute(
         "INSERT INTO documents (id, saved, heads, summary, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![id, doc.save(), encode_heads(&doc.heads()), summary, at],
@@ -86,6 +93,27 @@ pub fn insert(conn: &Connection, id: &str, doc: &mut InspectionDoc) -> Result<()
 
 /// Records what changed in `doc` since `before`, as one appended chunk.
 pub fn update(conn: &Connection, id: &str, doc: &mut InspectionDoc, before: &[ChangeHash]) -> Result<()> {
+    update_with(conn, id, doc, before, None)
+}
+
+/// [`update`] for a document already read as `view`.
+pub fn update_read(
+    conn: &Connection,
+    id: &str,
+    doc: &mut InspectionDoc,
+    before: &[ChangeHash],
+    view: &InspectionView,
+) -> Result<()> {
+    update_with(conn, id, doc, before, Some(view))
+}
+
+fn update_with(
+    conn: &Connection,
+    id: &str,
+    doc: &mut InspectionDoc,
+    before: &[ChangeHash],
+    view: Option<&InspectionView>,
+) -> Result<()> {
     let heads = doc.heads();
     if heads == before {
         return Ok(());
@@ -94,7 +122,10 @@ pub fn update(conn: &Connection, id: &str, doc: &mut InspectionDoc, before: &[Ch
     let chunk = doc.automerge().save_after(before);
     conn.execute("INSERT INTO document_chunks (doc_id, bytes) VALUES (?1, ?2)", params![id, chunk])?;
     crate::history::append(conn, id, doc.automerge(), before)?;
-    let summary = summary_json(doc, &at)?;
+    let summary = match view {
+        Some(view) => summary_of(view, &at)?,
+        None => summary_json(doc, &at)?,
+    };
     conn.execute(
         "UPDATE documents SET heads = ?2, summary = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, encode_heads(&heads), summary, at],
@@ -108,8 +139,11 @@ pub fn update(conn: &Connection, id: &str, doc: &mut InspectionDoc, before: &[Ch
 }
 
 fn summary_json(doc: &InspectionDoc, updated_at: &str) -> Result<String> {
-    let summary = doc.read()?.summary(updated_at);
-    serde_json::to_string(&summary).map_err(|e| Error::Invalid(format!("summary: {e}")))
+    summary_of(&doc.read()?, updated_at)
+}
+
+fn summary_of(view: &InspectionView, updated_at: &str) -> Result<String> {
+    serde_json::to_string(&view.summary(updated_at)).map_err(|e| Error::Invalid(format!("summary: {e}")))
 }
 
 pub fn server_heads(conn: &Connection, id: &str) -> Result<Vec<ChangeHash>> {
@@ -126,6 +160,13 @@ pub fn set_server_heads(conn: &Connection, id: &str, heads: &[ChangeHash]) -> Re
 /// Documents whose heads differ from what the server was last known to have.
 pub fn unsynced(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT id FROM documents WHERE heads != server_heads ORDER BY updated_at")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Every document's id.
+pub fn all_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM documents ORDER BY updated_at")?;
     let ids = stmt.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
     Ok(ids)
 }

@@ -1,7 +1,7 @@
 //! The sync client: batches of automerge sync messages to `POST /v1/sync` until both sides have nothing to say.
 
 use crate::error::{Error, Result};
-use crate::{Terminal, officers, receipts, store};
+use crate::{Terminal, officers, quarantine, receipts, restore, store};
 use automerge::AutoCommit;
 use automerge::sync::{State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
@@ -38,6 +38,10 @@ pub struct SyncReport {
     /// The version of the revocation list this terminal holds after the sync (0: none).
     #[ts(type = "number")]
     pub revocation_version: u64,
+    /// Documents set aside in this sync because they do not read as an inspection (SEC-3).
+    pub quarantined_docs: u32,
+    /// This sync found the server restored from a backup and sent it everything again (SEC-6).
+    pub server_restored: bool,
 }
 
 struct Session {
@@ -45,6 +49,8 @@ struct Session {
     outbox: BTreeSet<String>,
     sent: HashSet<String>,
     received: HashSet<String>,
+    /// Set aside in this sync: their further messages are ignored until the next sync.
+    quarantined: HashSet<String>,
 }
 
 pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
@@ -52,12 +58,13 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
     let url = format!("{server}/v1/sync");
     let (unsynced, mut cursor, mut revocation_version) = terminal
         .with_conn(|c| Ok((store::unsynced(c)?, store::cursor(c, server)?, officers::revocation_version(c)?)))?;
-    let max_rounds = unsynced.len() / MAX_DOCS_PER_REQUEST + SPARE_ROUNDS;
+    let mut max_rounds = unsynced.len() / MAX_DOCS_PER_REQUEST + SPARE_ROUNDS;
     let mut session = Session {
         states: HashMap::new(),
         outbox: unsynced.into_iter().collect(),
         sent: HashSet::new(),
         received: HashSet::new(),
+        quarantined: HashSet::new(),
     };
     let mut report = SyncReport::default();
     let mut more = false;
@@ -69,21 +76,43 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
         if report.rounds as usize >= max_rounds {
             return Err(Error::Invalid(format!("sync did not settle after {} rounds", report.rounds)));
         }
+        // SEC-6: the newest head of the log we hold, and a lost one still to show the server.
+        let (known, lost) =
+            terminal.with_conn(|c| Ok((restore::known_head(c, server)?, restore::pending_report(c, server)?)))?;
         let body = protocol::encode(&SyncRequest {
             v: protocol::PROTOCOL_VERSION,
             terminal: terminal.device_id.clone(),
             cursor,
             docs,
             revocation_version,
+            log_size: known.as_ref().map_or(0, |h| h.size),
+            log_root: known.and_then(|h| hex::decode(&h.root).ok()).map(|mut root| {
+                root.truncate(protocol::LOG_ROOT_PREFIX);
+                ByteBuf::from(root)
+            }),
+            lost_head: lost.as_ref().map(|(_, head)| head.clone()),
         });
         report.bytes_sent += body.len() as u64;
-        let reply = post(terminal, &url, body).await?;
+        let reply = match post(terminal, &url, body).await {
+            // A refused proof is not shown again, so one wrong conclusion cannot stop every later sync.
+            Err(Error::Refused { code, message, status })
+                if lost.is_some() && LOST_HEAD_REFUSALS.contains(&code.as_str()) =>
+            {
+                let reason = format!("{status} {code}: {message}");
+                terminal.write(|c| restore::reported(c, lost.as_ref().map_or(0, |l| l.0), Some(&reason)))?;
+                return Err(Error::Refused { status, code, message });
+            }
+            other => other?,
+        };
         report.bytes_received += reply.len() as u64;
         report.rounds += 1;
         let resp: SyncResponse = protocol::decode(&reply).map_err(|e| Error::BadReply(e.to_string()))?;
-        terminal.write(|c| {
+        let restored = terminal.write(|c| {
             for doc in resp.docs {
                 incoming(c, terminal, &mut session, doc)?;
+            }
+            if let Some((id, _)) = &lost {
+                restore::reported(c, *id, None)?;
             }
             // A terminal with no provisioned authority trusts none yet, so it cannot check a list: it waits.
             if let Some(list) = &resp.revocations
@@ -92,17 +121,38 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
                 officers::accept_revocation_list(c, list)?;
                 revocation_version = officers::revocation_version(c)?;
             }
+            // SEC-6: before the receipt, whose head is the same as the log's: is this the log we know?
+            let restored = match &resp.log {
+                Some(state) => restore::check(c, server, state)?,
+                None => false,
+            };
             // SYNC-5: the server's receipt for what this request delivered, checked and kept.
             if let Some(receipt) = &resp.receipt {
                 receipts::accept(c, server, receipt)?;
+                restore::saw_head(c, server, &receipt.sth)?;
             }
-            store::set_cursor(c, server, resp.cursor)
+            if restored {
+                return Ok(Some(store::all_ids(c)?));
+            }
+            store::set_cursor(c, server, resp.cursor)?;
+            Ok(None)
         })?;
+        if let Some(all) = restored {
+            // Start over as with a server that has never seen us: every document goes again, from nothing.
+            report.server_restored = true;
+            max_rounds = report.rounds as usize + all.len() / MAX_DOCS_PER_REQUEST + SPARE_ROUNDS;
+            session.states.clear();
+            session.outbox.extend(all.into_iter().filter(|id| !session.quarantined.contains(id)));
+            cursor = 0;
+            more = true;
+            continue;
+        }
         cursor = resp.cursor;
         more = resp.more;
     }
     report.sent_docs = session.sent.len() as u32;
     report.received_docs = session.received.len() as u32;
+    report.quarantined_docs = session.quarantined.len() as u32;
     report.cursor = cursor;
     report.revocation_version = revocation_version;
     Ok(report)
@@ -134,30 +184,59 @@ fn outgoing(c: &Connection, session: &mut Session) -> Result<Vec<DocMessage>> {
     Ok(docs)
 }
 
-/// Applies one of the server's messages and queues the document for our answer.
+/// The server refusals of a lost head shown as proof of a restore (sync-server/src/restore.rs).
+const LOST_HEAD_REFUSALS: [&str; 2] = ["bad_lost_head", "log_not_lost"];
+
+/// Applies one of the server's messages and queues the document for our answer. A document that does not read
+/// as an inspection is set aside (SEC-3) instead of failing the sync: the others go on.
 fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: DocMessage) -> Result<()> {
-    let msg = fieldtrail_core::sync_message::decode(&doc.msg)
-        .map_err(|e| Error::BadReply(format!("document {}: {e}", doc.id)))?;
     let id = doc.id;
+    if session.quarantined.contains(&id) {
+        return Ok(());
+    }
+    let set_aside = |session: &mut Session, reason: String, bytes: &[u8]| -> Result<()> {
+        quarantine::put(c, &id, &reason, bytes)?;
+        session.quarantined.insert(id.clone());
+        session.outbox.remove(&id);
+        Ok(())
+    };
+    let msg = match fieldtrail_core::sync_message::decode(&doc.msg) {
+        Ok(msg) => msg,
+        Err(e) => return set_aside(session, format!("the server's sync message does not decode: {e}"), &doc.msg),
+    };
     let stored = store::load_raw(c, &id)?;
     let known = stored.is_some();
     let mut raw = stored.unwrap_or_else(AutoCommit::new).with_actor(terminal.actor.clone());
+    let before = raw.get_heads();
+    // Changes an earlier sync set aside are part of the document the server's message builds on.
+    if let Some(kept) = quarantine::bytes(c, &id)? {
+        let _ = raw.load_incremental(&kept); // a kept sync message is not a document: nothing to add
+    }
     let state = match session.states.get_mut(&id) {
         Some(state) => state,
         None => session.states.entry(id.clone()).or_insert(resume_state(store::server_heads(c, &id)?)),
     };
-    let before = raw.get_heads();
-    raw.sync().receive_sync_message(state, msg).map_err(|e| Error::BadReply(format!("document {id}: {e}")))?;
+    if let Err(e) = raw.sync().receive_sync_message(state, msg) {
+        return set_aside(session, format!("the server's changes do not apply: {e}"), &doc.msg);
+    }
+    let shared = state.shared_heads.clone();
     let changed = raw.get_heads() != before;
     if changed || known {
-        let mut inspection =
-            InspectionDoc::from_automerge(raw).map_err(|e| Error::BadReply(format!("document {id}: {e}")))?;
-        if known {
-            store::update(c, &id, &mut inspection, &before)?;
-        } else {
-            store::insert(c, &id, &mut inspection)?;
+        if changed {
+            let (mut inspection, view) = match InspectionDoc::readable(raw, &id) {
+                Ok(read) => read,
+                Err(mut unreadable) => {
+                    return set_aside(session, unreadable.error.to_string(), &unreadable.doc.save());
+                }
+            };
+            if known {
+                store::update_read(c, &id, &mut inspection, &before, &view)?;
+            } else {
+                store::insert_read(c, &id, &mut inspection, &view)?;
+            }
         }
-        store::set_server_heads(c, &id, &state.shared_heads)?;
+        store::set_server_heads(c, &id, &shared)?;
+        quarantine::release(c, &id)?;
     }
     if changed {
         session.received.insert(id.clone());

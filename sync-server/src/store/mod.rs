@@ -1,11 +1,15 @@
 //! Storage behind a trait, so the sync logic is written once for every backend. The embedded default is
 //! [`SqliteStore`]; a region's PostgreSQL store implements the same traits.
 
+pub mod access;
 pub mod identity;
 pub mod log;
+pub mod restore;
 mod sqlite;
+mod sqlite_access;
 mod sqlite_identity;
 mod sqlite_log;
+mod sqlite_restore;
 
 pub use sqlite::SqliteStore;
 
@@ -20,17 +24,12 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// What the sync logic needs inside a transaction.
-pub trait StoreTx: identity::IdentityTx + log::LogTx {
+pub trait StoreTx: identity::IdentityTx + log::LogTx + access::AccessTx + restore::RestoreTx {
     fn load_document(&mut self, id: &str) -> Result<Option<AutoCommit>, ApiError>;
     /// Records the changes `device` delivered and the document's new state; returns the new sequence number.
     fn save_document(&mut self, id: &str, doc: &mut AutoCommit, new: &[Change], device: &str) -> Result<u64, ApiError>;
     fn shared_heads(&mut self, device: &str, id: &str) -> Result<Vec<ChangeHash>, ApiError>;
     fn set_shared_heads(&mut self, device: &str, id: &str, heads: &[ChangeHash]) -> Result<(), ApiError>;
-    /// Documents whose latest change is newer than `cursor`, oldest first: (id, seq, heads).
-    fn changed_since(&mut self, cursor: u64, limit: usize) -> Result<Vec<(String, u64, Vec<ChangeHash>)>, ApiError>;
-    /// The newest sequence number.
-    fn max_seq(&mut self) -> Result<u64, ApiError>;
-    fn list_documents(&mut self) -> Result<Vec<DocumentRow>, ApiError>;
     fn history(&mut self, id: &str) -> Result<Vec<HistoryEntry>, ApiError>;
 
     // Evidence (SYNC-3, SYNC-4): verified blobs and resumable uploads; see crate::uploads.
@@ -57,6 +56,8 @@ pub trait StoreTx: identity::IdentityTx + log::LogTx {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentRow {
     pub id: String,
+    /// The owning agency (SEC-1).
+    pub agency: String,
     pub seq: u64,
     pub heads: Vec<String>,
     pub changes: u64,

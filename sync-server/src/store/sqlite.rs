@@ -1,6 +1,6 @@
 //! The embedded default store: one SQLite file (WAL) in the data directory.
 
-use super::{BlobRow, DocumentRow, HistoryEntry, Store, StoreTx, UploadRow};
+use super::{BlobRow, HistoryEntry, Store, StoreTx, UploadRow};
 use crate::ApiError;
 use automerge::{AutoCommit, Change, ChangeHash};
 use fieldtrail_core::sync::{decode_heads, encode_heads};
@@ -9,12 +9,14 @@ use rusqlite_migration::{M, Migrations};
 use std::path::Path;
 use std::sync::Mutex;
 
-fn migrations() -> Migrations<'static> {
+pub(super) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../../migrations/server/0001_documents.sql")),
         M::up(include_str!("../../../migrations/server/0002_uploads.sql")),
         M::up(include_str!("../../../migrations/server/0003_identity.sql")),
         M::up(include_str!("../../../migrations/server/0004_log.sql")),
+        M::up(include_str!("../../../migrations/server/0005_agencies.sql")),
+        M::up(include_str!("../../../migrations/server/0008_restores.sql")),
     ])
 }
 
@@ -58,7 +60,7 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339()
 }
 
-fn heads_of(bytes: &[u8]) -> Result<Vec<ChangeHash>, ApiError> {
+pub(super) fn heads_of(bytes: &[u8]) -> Result<Vec<ChangeHash>, ApiError> {
     decode_heads(bytes).map_err(|e| ApiError::Storage(e.to_string()))
 }
 
@@ -119,47 +121,6 @@ impl StoreTx for SqliteTx<'_> {
             params![device, id, encode_heads(heads), now()],
         )?;
         Ok(())
-    }
-
-    fn changed_since(&mut self, cursor: u64, limit: usize) -> Result<Vec<(String, u64, Vec<ChangeHash>)>, ApiError> {
-        let mut stmt =
-            self.tx.prepare_cached("SELECT id, seq, heads FROM documents WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-        let rows = stmt.query_map(params![cursor as i64, limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, Vec<u8>>(2)?))
-        })?;
-        rows.map(|row| {
-            let (id, seq, heads) = row?;
-            Ok((id, seq, heads_of(&heads)?))
-        })
-        .collect()
-    }
-
-    fn max_seq(&mut self) -> Result<u64, ApiError> {
-        let seq: Option<i64> = self.tx.query_row("SELECT max(seq) FROM documents", [], |r| r.get(0))?;
-        Ok(seq.unwrap_or(0) as u64)
-    }
-
-    fn list_documents(&mut self) -> Result<Vec<DocumentRow>, ApiError> {
-        let mut stmt = self.tx.prepare(
-            "SELECT d.id, d.seq, d.heads, d.created_at, d.updated_at, (SELECT count(*) FROM changes c WHERE c.doc_id = d.id)
-             FROM documents d ORDER BY d.seq",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, seq, heads, created_at, updated_at, changes) = row?;
-            let heads = heads_of(&heads)?.iter().map(|h| h.to_string()).collect();
-            Ok(DocumentRow { id, seq: seq as u64, heads, changes: changes as u64, created_at, updated_at })
-        })
-        .collect()
     }
 
     fn history(&mut self, id: &str) -> Result<Vec<HistoryEntry>, ApiError> {

@@ -47,6 +47,9 @@ const en: MessageSchema = {
     unsyncedValue: '{docs} records, {files} evidence files',
     signOut: 'Sign out',
     switchOfficer: 'Switch officer',
+    quarantine: 'Unreadable records set aside',
+    quarantineHint: 'These arrived from the server but do not read as an inspection. They are kept and stop nothing else; report them to your administrator.',
+    quarantineReason: 'Since {since}: {reason}',
   },
   age: {
     now: 'just now',

@@ -49,6 +49,9 @@ const zhCN = {
     unsyncedValue: '{docs} 份记录，{files} 个证据文件',
     signOut: '退出',
     switchOfficer: '切换人员',
+    quarantine: '已隔离的无法读取记录',
+    quarantineHint: '以下记录来自服务器，但无法作为检查记录读取。它们已保存，不影响其他记录的同步；请报告系统管理员。',
+    quarantineReason: '自 {since}：{reason}',
   },
   age: {
     now: '刚刚',

@@ -4,6 +4,7 @@
 //! specification.
 
 pub mod merkle;
+pub mod restore;
 
 pub use merkle::{Hash, ProofError, TreeBuilder, leaf_hash, verify_consistency, verify_inclusion};
 
@@ -23,6 +24,13 @@ pub enum LeafKind {
     Change = 1,
     /// An evidence file whose upload completed and verified (`hash` is its SHA-256).
     Evidence = 2,
+    /// An inspection shared with another agency (SEC-1; `hash` is [`crate::share::ShareEvent::digest`]).
+    Share = 3,
+    /// A share withdrawn (`hash` likewise).
+    Unshare = 4,
+    /// The server learnt it had been restored from a backup (SEC-6): `hash` is the digest of the signed tree
+    /// head that proved it ([`restore::lost_head_digest`]).
+    Restore = 5,
 }
 
 /// One entry of the log.
@@ -91,6 +99,9 @@ impl Leaf {
         let kind = match bytes[1] {
             1 => LeafKind::Change,
             2 => LeafKind::Evidence,
+            3 => LeafKind::Share,
+            4 => LeafKind::Unshare,
+            5 => LeafKind::Restore,
             k => return Err(bad(&format!("unknown kind {k}"))),
         };
         let mut time = [0u8; 8];

@@ -23,4 +23,12 @@ cursor: number,
 /**
  * The version of the revocation list this terminal holds after the sync (0: none).
  */
-revocation_version: number, };
+revocation_version: number, 
+/**
+ * Documents set aside in this sync because they do not read as an inspection (SEC-3).
+ */
+quarantined_docs: number, 
+/**
+ * This sync found the server restored from a backup and sent it everything again (SEC-6).
+ */
+server_restored: boolean, };
