@@ -45,3 +45,11 @@ fn sec_8_a_short_run_of_every_target_finds_no_crasher() {
         assert_eq!(report.inputs, 200);
     }
 }
+
+#[test]
+fn fixed_keys_are_real_pkcs8_key_pairs() {
+    use ring::signature::KeyPair;
+    let (pair, pkcs8) = fieldtrail_fuzz::context::fixed_key(2);
+    let parsed = ring::signature::Ed25519KeyPair::from_pkcs8(&pkcs8).unwrap();
+    assert_eq!(parsed.public_key().as_ref(), pair.public_key().as_ref());
+}
