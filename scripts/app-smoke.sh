@@ -112,6 +112,9 @@ log "demo authority, terminal $DATA registered, two officers enrolled"
 mkdir -p "$DATA"
 "${ADMIN[@]}" init-authority --name "内蒙古自治区司法厅（演示）" >/dev/null
 register "$DATA"
+# SEC-8: the terminal trusts only the authority key its administrator provisions.
+"$TERMINAL" --data "$DATA" trust add-authority "$("${ADMIN[@]}" authority | awk '/^public key/ {print $3}')" \
+  --name "内蒙古自治区司法厅（演示）" >/dev/null
 enrol 15080001 张三 scripts/demo/officer-1.png 482913
 enrol 15080002 李四 scripts/demo/officer-2.png 739251
 log "demo item catalogue (执法事项清单)"

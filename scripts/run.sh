@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs FieldTrail on this machine: the sync server on its embedded SQLite store (127.0.0.1:8787, data in
 # .fieldtrail/server), then the officer's app pointed at it (terminal data in .fieldtrail/terminal). The first
-# run sets up a demo issuing authority, registers the app's terminal, enrols two demo officers (their PINs are
-# printed), imports the demo item catalogue (scripts/demo/catalogue.json) and seeds two demo inspections.
+# run sets up a demo issuing authority, registers the app's terminal and provisions it with the authority's key,
+# enrols two demo officers (their PINs are printed), imports the demo item catalogue (scripts/demo/catalogue.json)
+# and seeds two demo inspections.
 # Without a display the app runs under Xvfb. Ctrl-C stops both.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +38,10 @@ if ! "${ADMIN[@]}" devices | grep -q "^$DEVICE_ID "; then
   echo "==> registering this terminal ($DEVICE_ID)"
   "${ADMIN[@]}" register-device --device "$DEVICE_ID" --public-key "$DEVICE_KEY" --agency "巴彦淖尔市市场监督管理局"
 fi
+# SEC-8: the terminal trusts only the authority key its administrator provisions (again on every run: a
+# terminal.db from before provisioning existed trusts nothing until then).
+"${TERMINAL[@]}" trust add-authority "$("${ADMIN[@]}" authority | awk '/^public key/ {print $3}')" \
+  --name "$("${ADMIN[@]}" authority | sed -n 's/^authority *//p')" >/dev/null
 enrol() { # number name photo pin
   local package="$STATE/$1.ftenrol" code
   code=$("${ADMIN[@]}" issue --number "$1" --name "$2" --agency "巴彦淖尔市市场监督管理局" \

@@ -23,6 +23,13 @@ pub struct AuthorityKey {
     pub name: String,
 }
 
+impl AuthorityKey {
+    /// The public key terminals are provisioned with (`fieldtrail-terminal trust add-authority`).
+    pub fn public_key(&self) -> Vec<u8> {
+        self.pair.public_key().as_ref().to_vec()
+    }
+}
+
 fn random<const N: usize>() -> Result<[u8; N], ApiError> {
     let mut out = [0u8; N];
     SystemRandom::new().fill(&mut out).map_err(|_| ApiError::Storage("no randomness".into()))?;

@@ -20,6 +20,9 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Print the authority's name and public key, to provision terminals with (`fieldtrail-terminal trust
+    /// add-authority`).
+    Authority,
     /// Issue a certificate; writes the enrolment package and prints the one-time code that opens it.
     Issue(IssueArgs),
     /// Suspend a certificate (暂扣).
@@ -122,6 +125,13 @@ pub fn run(data: &Path, key: Option<PathBuf>, by: &str, command: AdminCommand) -
             let public = authority::init(&store, &key_path, &name)?;
             println!("authority \"{name}\" created; public key {}", hex::encode(public));
             println!("private key: {} (keep it safe; back it up offline)", key_path.display());
+        }
+        AdminCommand::Authority => {
+            let (name, public) = store
+                .transact(|tx| tx.authority())?
+                .context("this server has no authority yet (run `admin init-authority` first)")?;
+            println!("authority   {name}");
+            println!("public key  {}", hex::encode(public));
         }
         AdminCommand::Issue(a) => {
             let key = authority::load(&store, &key_path)?;

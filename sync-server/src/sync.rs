@@ -39,7 +39,7 @@ pub fn validate(req: &SyncRequest) -> Result<Vec<(String, Message)>, ApiError> {
             if !seen.insert(doc.id.as_str()) {
                 return Err(ApiError::bad("duplicate_document", format!("document {} appears twice", doc.id)));
             }
-            let msg = Message::decode(&doc.msg).map_err(|e| {
+            let msg = fieldtrail_core::sync_message::decode(&doc.msg).map_err(|e| {
                 ApiError::bad(
                     "bad_sync_message",
                     format!("docs[{index}] ({}) is not an automerge sync message: {e}", doc.id),

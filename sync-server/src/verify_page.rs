@@ -1,6 +1,9 @@
 //! Public verification of a certificate or presentation QR (CERT-3): what a party's phone opens. JSON at
 //! `GET /v1/verify?qr=…`, a page in Chinese at `GET /verify?qr=…`. No authentication: it reveals only what the
 //! officer shows on site anyway, and it answers with this server's trust list and newest revocation list.
+//! The holder's name and photo appear only for a valid certificate (SEC-8, [`Verification::public`]); for a
+//! presentation the answer says which inspection it was made for and how long ago, and one older than
+//! [`LIVE_PRESENTATION_SECS`] is `stale`.
 
 use crate::routes::AppState;
 use crate::store::Store;
@@ -10,9 +13,10 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use base64::Engine;
 use fieldtrail_core::identity::{
-    Certificate, Presentation, RevocationList, Verdict, Verification, verify_certificate, verify_presentation,
+    Certificate, LIVE_PRESENTATION_SECS, Presentation, RevocationList, Verdict, Verification, verify_certificate,
+    verify_presentation,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
@@ -20,25 +24,45 @@ pub struct VerifyQuery {
     qr: String,
 }
 
-fn verify<S: Store>(state: &AppState<S>, text: &str) -> Result<Verification, ApiError> {
+/// The public answer: the verification as [`Verification::public`] allows, and for a presentation how many
+/// seconds before this check it was made (negative when the presenting tablet's clock is ahead).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicVerification {
+    #[serde(flatten)]
+    pub verification: Verification,
+    pub presented_age: Option<i64>,
+}
+
+fn verify<S: Store>(state: &AppState<S>, text: &str) -> Result<PublicVerification, ApiError> {
     let (trust, list) = state.store.transact(|tx| Ok((authority::trust_list(tx)?, tx.latest_revocation_list()?)))?;
     let revocations = list.and_then(|(_, bytes)| RevocationList::verify(&bytes, &trust).ok());
     let now = chrono::Utc::now().timestamp();
-    let text = text.trim();
-    Ok(if text.starts_with("FTP1:") {
+    let verification = check(text.trim(), &trust, revocations.as_ref(), now).public();
+    let presented_age = verification.presented_at.map(|at| now.saturating_sub(at));
+    Ok(PublicVerification { verification, presented_age })
+}
+
+fn check(
+    text: &str,
+    trust: &fieldtrail_core::identity::TrustList,
+    revocations: Option<&RevocationList>,
+    now: i64,
+) -> Verification {
+    if text.starts_with("FTP1:") {
         match Presentation::from_qr_text(text) {
-            Ok(p) => verify_presentation(p.bytes(), &trust, revocations.as_ref(), now, None, None),
-            Err(e) => verify_presentation(e.to_string().as_bytes(), &trust, None, now, None, None),
+            // A party checks an officer standing in front of them: an old presentation is not a live one.
+            Ok(p) => verify_presentation(p.bytes(), trust, revocations, now, None, Some(LIVE_PRESENTATION_SECS)),
+            Err(e) => verify_presentation(e.to_string().as_bytes(), trust, None, now, None, None),
         }
     } else {
         match Certificate::from_qr_text(text) {
-            Ok(c) => verify_certificate(c.bytes(), &trust, revocations.as_ref(), now),
-            Err(e) => verify_certificate(e.to_string().as_bytes(), &trust, None, now),
+            Ok(c) => verify_certificate(c.bytes(), trust, revocations, now),
+            Err(e) => verify_certificate(e.to_string().as_bytes(), trust, None, now),
         }
-    })
+    }
 }
 
-async fn run<S: Store>(state: Arc<AppState<S>>, qr: String) -> Result<Verification, ApiError> {
+async fn run<S: Store>(state: Arc<AppState<S>>, qr: String) -> Result<PublicVerification, ApiError> {
     if qr.len() > 16 * 1024 {
         return Err(ApiError::bad("qr_too_long", "QR text is longer than any certificate"));
     }
@@ -51,7 +75,7 @@ async fn run<S: Store>(state: Arc<AppState<S>>, qr: String) -> Result<Verificati
 pub async fn json<S: Store>(
     State(state): State<Arc<AppState<S>>>,
     Query(q): Query<VerifyQuery>,
-) -> Result<Json<Verification>, ApiError> {
+) -> Result<Json<PublicVerification>, ApiError> {
     Ok(Json(run(state, q.qr).await?))
 }
 
@@ -86,10 +110,23 @@ fn date(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
-fn render(v: &Verification) -> String {
+/// How long ago, in words: "12 分钟前".
+fn ago(seconds: i64) -> String {
+    let (n, unit) = match seconds.unsigned_abs() {
+        s if s < 60 => (s, "秒"),
+        s if s < 3_600 => (s / 60, "分钟"),
+        s if s < 86_400 => (s / 3_600, "小时"),
+        s => (s / 86_400, "天"),
+    };
+    if seconds < 0 { format!("{n} {unit}后（出示设备的时钟可能不准）") } else { format!("{n} {unit}前") }
+}
+
+fn render(p: &PublicVerification) -> String {
+    let v = &p.verification;
     let (label, colour) = verdict_zh(v.verdict);
     let mut rows = String::new();
-    if let Some(c) = &v.certificate {
+    // `public()` left the certificate only if it is valid: no name or photo for any other verdict.
+    if let Some(c) = v.certificate.as_ref().filter(|_| v.is_valid()) {
         let photo = base64::engine::general_purpose::STANDARD.encode(&c.photo);
         rows.push_str(&format!(
             "<img alt=\"照片\" src=\"data:image/jpeg;base64,{photo}\" width=\"120\" height=\"160\">\
@@ -106,9 +143,14 @@ fn render(v: &Verification) -> String {
             escape(&c.issuer),
         ));
     }
-    if let (Some(id), Some(at)) = (&v.inspection_id, v.presented_at) {
+    if let (Some(id), Some(at), Some(age)) = (&v.inspection_id, v.presented_at, p.presented_age) {
         let at = chrono::DateTime::from_timestamp(at, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
-        rows.push_str(&format!("<p>检查编号 {}，出示于 {}</p>", escape(id), escape(&at)));
+        rows.push_str(&format!(
+            "<p class=\"p\">为检查 <b>{}</b> 出示，出示于 {}（{}）</p>",
+            escape(id),
+            escape(&at),
+            ago(age)
+        ));
     }
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\

@@ -1,6 +1,7 @@
 //! Certificates end to end (CERT-1 to CERT-5, CERT-7): the administrator issues two certificates and registers
-//! two terminals with the real `fieldtrail-server admin` commands; both officers enrol on one terminal (one of
-//! them with the real `fieldtrail-terminal officer enrol`), present, lock and sync; the administrator revokes
+//! two terminals with the real `fieldtrail-server admin` commands; the terminals are provisioned with the
+//! authority's key (`admin authority`, `fieldtrail-terminal trust add-authority`); both officers enrol on one
+//! terminal (one of them with the real `fieldtrail-terminal officer enrol`), present, lock and sync; the administrator revokes
 //! one; a second terminal that syncs then refuses that officer's next presentation with no network at all.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
@@ -55,6 +56,16 @@ fn issue(data: &Path, dir: &Path, number: &str, name: &str) -> (std::path::PathB
     (package, code)
 }
 
+/// Provisions the terminal in `terminal_dir` with the server's authority key, with the real commands (SEC-8).
+fn provision(data: &Path, terminal_dir: &Path) {
+    let out = admin(data, &["authority"]);
+    let line = |label: &str| out.lines().find_map(|l| l.strip_prefix(label)).unwrap().trim().to_owned();
+    let (name, key) = (line("authority"), line("public key"));
+    let dir = terminal_dir.to_str().unwrap();
+    let args = ["--data", dir, "trust", "add-authority", &key, "--name", &name];
+    assert!(run("fieldtrail-terminal", "fieldtrail-terminal", &args).unwrap().contains("trusting"));
+}
+
 fn register(data: &Path, t: &Terminal) {
     let key = t.device_public_key().unwrap();
     admin(
@@ -84,6 +95,7 @@ fn cert_2_revoked_officer_is_refused_offline_after_the_next_sync() {
 
     // Terminal 1: both officers, one enrolled with the CLI as the README shows.
     let t1_dir = dir.path().join("t1");
+    provision(&data, &t1_dir);
     let out = run(
         "fieldtrail-terminal",
         "fieldtrail-terminal",
@@ -106,6 +118,7 @@ fn cert_2_revoked_officer_is_refused_offline_after_the_next_sync() {
     t1.enrol(&std::fs::read(&pkg_b).unwrap(), &code_b, PIN_B).unwrap();
     register(&data, &t1);
     // Terminal 2: another officer; and officer B also works on this tablet.
+    provision(&data, &dir.path().join("t2"));
     let t2 = Terminal::open(dir.path().join("t2")).unwrap();
     t2.enrol(&std::fs::read(&pkg_c).unwrap(), &code_c, PIN_C).unwrap();
     t2.enrol(&std::fs::read(&pkg_b).unwrap(), &code_b, PIN_B).unwrap();

@@ -22,6 +22,8 @@ fn enrol(server_data: &std::path::Path, t: &Terminal, number: &str, pin: &str) -
         authority::init(&store, &key_path, "内蒙古自治区司法厅").unwrap();
     }
     let key = authority::load(&store, &key_path).unwrap();
+    // SEC-8: the terminal's administrator provisions the authority's key before anyone enrols.
+    t.provision_authority(&key.name, &key.public_key()).unwrap();
     let img = image::RgbImage::from_fn(120, 160, |x, y| image::Rgb([x as u8, y as u8, 100]));
     let mut photo = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut photo, 80).encode_image(&img).unwrap();

@@ -52,6 +52,10 @@ fn issue(data: &Path, number: &str, category: &str) -> authority::Issued {
 /// An officer enrolled on terminal `t` with a PIN, unlocked.
 fn enrol(authority_data: &Path, t: &Terminal, number: &str, pin: &str) -> UnlockedOfficer {
     let issued = issue(authority_data, number, "食品安全");
+    // SEC-8: the terminal's administrator provisioned the authority's key before anyone enrols.
+    let store = SqliteStore::open(authority_data).unwrap();
+    let key = authority::load(&store, &authority_data.join("authority.key")).unwrap();
+    t.provision_authority(&key.name, &key.public_key()).unwrap();
     t.enrol(&issued.package.to_bytes(), &issued.code, pin).unwrap();
     t.unlock(number, pin).unwrap()
 }

@@ -21,6 +21,7 @@ pub mod protocol;
 mod schema;
 pub mod share;
 pub mod sync;
+pub mod sync_message;
 mod timeline;
 pub mod trail;
 mod trail_record;

@@ -161,7 +161,13 @@ impl Terminal {
 /// issuing authority), `log_keys` the server log keys it trusts; with none, the bundle's own are used and the
 /// report says to compare their key ids with the published ones.
 pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>], log_keys: &[Vec<u8>]) -> Result<BundleReport> {
-    let mut archive = tar::Archive::new(std::fs::File::open(path).map_err(tar_err)?);
+    verify_bundle_from(std::fs::File::open(path).map_err(tar_err)?, trusted, log_keys)
+}
+
+/// [`verify_bundle`] of a bundle read from `reader` (a bundle is outside bytes: every part of it is checked,
+/// none of it can make the verifier panic; SEC-8).
+pub fn verify_bundle_from<R: Read>(reader: R, trusted: &[Vec<u8>], log_keys: &[Vec<u8>]) -> Result<BundleReport> {
+    let mut archive = tar::Archive::new(reader);
     let (mut manifest, mut document, mut revocation, mut receipts) = (None, None, None, None);
     let mut hashed: BTreeMap<String, (String, u64)> = BTreeMap::new();
     for entry in archive.entries().map_err(tar_err)? {
@@ -301,7 +307,7 @@ pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>], log_keys: &[Vec<u8>]) -> 
         })
         .collect();
     for e in doc.evidence()? {
-        let name = format!("evidence {} ({}, {} bytes)", &e.sha256[..12], e.media_type, e.size);
+        let name = format!("evidence {} ({}, {} bytes)", short(&e.sha256), e.media_type, e.size);
         match hashed.get(&e.sha256) {
             None => report.fail(format!("{name}: missing from the bundle")),
             Some((sha, size)) if *sha != e.sha256 || *size != e.size => {
@@ -324,7 +330,7 @@ pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>], log_keys: &[Vec<u8>]) -> 
         if sig.signed {
             match sig.evidence.as_ref().filter(|s| hashed.contains_key(*s)) {
                 Some(s) => {
-                    report.ok(format!("party signed at {}; the signature image is evidence {}", sig.at, &s[..12]))
+                    report.ok(format!("party signed at {}; the signature image is evidence {}", sig.at, short(s)))
                 }
                 None => report.fail("party signed, but the signature image is not in the bundle".into()),
             }
@@ -333,6 +339,11 @@ pub fn verify_bundle(path: &Path, trusted: &[Vec<u8>], log_keys: &[Vec<u8>]) -> 
         }
     }
     Ok(report)
+}
+
+/// The first 12 characters of a hash, for a report line; a name from the bundle may be shorter, or not hex.
+fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
 }
 
 /// The server's receipts: each tree head signed by the log key, each change proven in the log at that size,

@@ -1,10 +1,42 @@
-//! `fieldtrail-terminal officer …`, `inspection present|lock`, `verify-qr`: certificates on the terminal.
+//! `fieldtrail-terminal trust …`, `officer …`, `inspection present|lock`, `verify-qr`: certificates on the
+//! terminal.
 
 use anyhow::Context;
 use clap::Subcommand;
-use fieldtrail_core::identity::Verification;
+use fieldtrail_core::identity::{Verification, key_id};
 use fieldtrail_terminal::Terminal;
 use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Provision an issuing authority's public key (`fieldtrail-server admin authority` prints it): only
+    /// certificates it signed enrol, present and verify here.
+    AddAuthority {
+        /// The authority's Ed25519 public key, 64 hex digits.
+        public_key: String,
+        /// The authority's name, as verifications will show it.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the provisioned authorities with their key ids.
+    List,
+}
+
+pub fn trust(terminal: &Terminal, cmd: TrustCommand) -> anyhow::Result<()> {
+    match cmd {
+        TrustCommand::AddAuthority { public_key, name } => {
+            let key = hex::decode(public_key.trim()).context("the public key is not hex")?;
+            let a = terminal.provision_authority(&name, &key)?;
+            println!("trusting {} (key id {})", a.name, hex::encode(key_id(&a.public_key)));
+        }
+        TrustCommand::List => {
+            for a in terminal.trust_list()?.authorities {
+                println!("{}  {}  {}", hex::encode(key_id(&a.public_key)), hex::encode(&a.public_key), a.name);
+            }
+        }
+    }
+    Ok(())
+}
 
 #[derive(Debug, Subcommand)]
 pub enum OfficerCommand {

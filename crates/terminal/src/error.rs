@@ -54,6 +54,11 @@ pub enum Error {
     /// The edit breaks a rule the server would refuse it for (SEC-2): checked here first by the same code.
     #[error(transparent)]
     Rule(#[from] fieldtrail_core::lock_rule::LockViolation),
+    #[error(
+        "the package's certificate is signed by key {key_id} (the package says \"{claimed}\"), which the \
+         administrator has not provisioned on this terminal (`fieldtrail-terminal trust add-authority`)"
+    )]
+    AuthorityNotProvisioned { key_id: String, claimed: String },
 }
 
 impl Error {
@@ -74,6 +79,7 @@ impl Error {
             Error::WrongPin { .. } => "wrong_pin",
             Error::PinLocked { .. } => "pin_locked",
             Error::CertificateNotValid(..) => "certificate_not_valid",
+            Error::AuthorityNotProvisioned { .. } => "authority_not_provisioned",
             Error::EvidenceIo { .. } => "evidence_io",
             Error::EvidenceEmpty => "evidence_empty",
             Error::EvidenceUnsupported(_) => "evidence_unsupported",

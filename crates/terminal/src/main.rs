@@ -30,6 +30,9 @@ struct Cli {
 enum Command {
     /// Print this terminal's device id and public key (what the administrator registers).
     Device,
+    /// The issuing authorities this terminal trusts, as its administrator provisioned them.
+    #[command(subcommand)]
+    Trust(cli_officer::TrustCommand),
     /// Officers enrolled on this terminal.
     #[command(subcommand)]
     Officer(cli_officer::OfficerCommand),
@@ -296,6 +299,7 @@ async fn main() -> anyhow::Result<()> {
             println!("device id   {}", terminal.device_id());
             println!("public key  {}", terminal.device_public_key()?);
         }
+        Command::Trust(cmd) => cli_officer::trust(&terminal, cmd)?,
         Command::Officer(cmd) => cli_officer::officer(&terminal, cmd)?,
         Command::VerifyBundle { .. } => unreachable!("handled before the terminal is opened"),
         Command::VerifyQr { text, inspection } => {

@@ -1,6 +1,7 @@
-//! Officers on this terminal (CERT-7): enrolment from the administrator's package, each officer's private key
-//! sealed under their own PIN, unlocking with back-off and lock-out, presenting the certificate (CERT-3), and
-//! verifying other officers' QR codes offline against the trust list and the newest revocation list received.
+//! Officers on this terminal (CERT-7): the authority keys the administrator provisioned (SEC-8), enrolment from
+//! the administrator's package, each officer's private key sealed under their own PIN, unlocking with back-off and
+//! lock-out, presenting the certificate (CERT-3), and verifying other officers' QR codes offline against the trust
+//! list and the newest revocation list received.
 
 use crate::error::{Error, Result};
 use crate::{Terminal, store};
@@ -18,8 +19,7 @@ use serde::Serialize;
 /// Failed PINs before the first pause, and before the long lock.
 const FREE_ATTEMPTS: u32 = 2;
 pub const LOCK_AFTER: u32 = 5;
-/// How long a presentation on someone else's screen counts as live.
-pub const LIVE_PRESENTATION_SECS: i64 = 30 * 60;
+pub use fieldtrail_core::identity::LIVE_PRESENTATION_SECS;
 
 /// An officer's row: certificate, sealed key, failed attempts, locked until.
 type StoredOfficer = (Vec<u8>, Vec<u8>, i64, Option<i64>);
@@ -107,8 +107,11 @@ fn decode_sealed(bytes: &[u8]) -> Result<Sealed> {
     ciborium::from_reader(bytes).map_err(|e| Error::Invalid(format!("stored key is unreadable: {e}")))
 }
 
+/// The provisioned authorities: the only ones whose signatures this terminal accepts. Rows that arrived with an
+/// enrolment package before provisioning existed are not among them.
 pub(crate) fn trust_list(c: &Connection) -> Result<TrustList> {
-    let mut stmt = c.prepare("SELECT name, public_key FROM authorities ORDER BY added_at")?;
+    let mut stmt =
+        c.prepare("SELECT name, public_key FROM authorities WHERE provisioned_at IS NOT NULL ORDER BY added_at")?;
     let rows = stmt.query_map([], |r| Ok(Authority { name: r.get(0)?, public_key: r.get(1)? }))?;
     Ok(TrustList::new(rows.collect::<std::result::Result<_, _>>()?))
 }
@@ -150,12 +153,45 @@ pub(crate) fn accept_revocation_list(c: &Connection, bytes: &[u8]) -> Result<boo
 }
 
 impl Terminal {
+    /// Provisions an issuing authority's public key (SEC-8): the administrator's act, at device setup, that
+    /// makes this terminal accept certificates, presentations and revocation lists the authority signed. Provisioning
+    /// a key again renames it.
+    pub fn provision_authority(&self, name: &str, public_key: &[u8]) -> Result<Authority> {
+        if name.trim().is_empty() {
+            return Err(Error::Invalid("an authority needs a name".into()));
+        }
+        if public_key.len() != 32 {
+            return Err(Error::Invalid(format!(
+                "an authority key is a 32-byte Ed25519 public key (64 hex digits), not {} bytes",
+                public_key.len()
+            )));
+        }
+        let authority = Authority { name: name.trim().to_owned(), public_key: public_key.to_vec() };
+        self.write(|c| {
+            let now = store::now();
+            c.execute(
+                "INSERT INTO authorities (public_key, name, added_at, provisioned_at) VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT (public_key) DO UPDATE SET name = excluded.name, provisioned_at = excluded.provisioned_at",
+                params![authority.public_key, authority.name, now],
+            )?;
+            Ok(())
+        })?;
+        Ok(authority)
+    }
+
     /// Enrols an officer from the administrator's package: `code` opens it, `pin` protects the key from then on.
+    /// The certificate must verify against an authority key provisioned here (SEC-8): the authority the package
+    /// names is a claim of the package, not a reason to trust it. Nothing is stored unless every check passes.
     pub fn enrol(&self, package: &[u8], code: &str, pin: &str) -> Result<OfficerSummary> {
         check_pin(pin)?;
+        // Reading the package bounds its key-derivation cost before anything is derived.
         let package = EnrolmentPackage::from_bytes(package)?;
-        let trust = TrustList::new(vec![package.authority.clone()]);
-        let check = verify_certificate(&package.certificate, &trust, None, now());
+        let (trust, revocations) = self.with_conn(|c| Ok((trust_list(c)?, revocation_list(c)?)))?;
+        let check = verify_certificate(&package.certificate, &trust, revocations.as_ref(), now());
+        if check.verdict == Verdict::UnknownIssuer {
+            let key_id = Certificate::decode(&package.certificate).map(|c| hex::encode(c.issuer_key_id()))?;
+            return Err(Error::AuthorityNotProvisioned { key_id, claimed: package.authority.name });
+        }
         if !matches!(check.verdict, Verdict::Valid | Verdict::NotYetValid) {
             return Err(Error::CertificateNotValid(check.verdict.as_str().into(), check.detail));
         }
@@ -169,10 +205,6 @@ impl Terminal {
         let sealed = seal(&pkcs8, pin, random()?, random()?, KdfParams::default())?;
         let body = certificate.body().clone();
         self.write(|c| {
-            c.execute(
-                "INSERT OR IGNORE INTO authorities (public_key, name, added_at) VALUES (?1, ?2, ?3)",
-                params![package.authority.public_key, package.authority.name, store::now()],
-            )?;
             c.execute(
                 "INSERT INTO officers (certificate_number, certificate, name, sealed_key, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (certificate_number) DO UPDATE SET certificate = excluded.certificate, name = excluded.name,
@@ -244,7 +276,7 @@ impl Terminal {
         })?
     }
 
-    /// The authorities this terminal trusts (from its enrolment packages).
+    /// The authorities this terminal trusts: those its administrator provisioned.
     pub fn trust_list(&self) -> Result<TrustList> {
         self.with_conn(trust_list)
     }

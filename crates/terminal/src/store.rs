@@ -21,6 +21,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/terminal/0006_catalogue.sql")),
         M::up(include_str!("../../../migrations/terminal/0007_resync.sql")),
         M::up(include_str!("../../../migrations/terminal/0010_restores_quarantine.sql")),
+        M::up(include_str!("../../../migrations/terminal/0011_provisioned_authorities.sql")),
     ])
 }
 

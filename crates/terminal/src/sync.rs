@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::{Terminal, http, officers, quarantine, receipts, restore, store};
 use automerge::AutoCommit;
-use automerge::sync::{Message, State, SyncDoc};
+use automerge::sync::{State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
 use fieldtrail_core::inflation::{MAX_INFLATED_PER_MESSAGE, inflated_size};
 use fieldtrail_core::protocol::{self, DocMessage, MAX_DOCS_PER_REQUEST, SyncRequest, SyncResponse};
@@ -130,7 +130,7 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
             if let Some((id, _)) = &lost {
                 restore::reported(c, *id, None)?;
             }
-            // A terminal with no enrolled officer trusts no authority yet, so it cannot check a list: it waits.
+            // A terminal with no provisioned authority trusts none yet, so it cannot check a list: it waits.
             if let Some(list) = &resp.revocations
                 && !officers::trust_list(c)?.authorities.is_empty()
             {
@@ -216,7 +216,7 @@ fn incoming(c: &Connection, terminal: &Terminal, session: &mut Session, doc: Doc
         session.outbox.remove(&id);
         Ok(())
     };
-    let msg = match Message::decode(&doc.msg) {
+    let msg = match fieldtrail_core::sync_message::decode(&doc.msg) {
         Ok(msg) => msg,
         Err(e) => return set_aside(session, format!("the server's sync message does not decode: {e}"), &doc.msg),
     };

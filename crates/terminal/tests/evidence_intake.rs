@@ -331,3 +331,49 @@ fn rec2_corrupt_images_are_refused_not_fatal() {
     }
     assert!(files(&dir.path().join("tmp")).is_empty(), "no intake leftovers");
 }
+
+/// SEC-8 (issue 9): a 40-byte MP4 whose second box's 64-bit size overflows the reading position made the real
+/// `evidence add` spin forever in release builds and panic in debug builds. The box reader now calls the size an
+/// error; the file is still taken as video evidence (hashed and signed), its duration unknown. The crasher is kept
+/// in tests/fuzz-crashers/mp4/, which the fuzz harness's tests replay too.
+#[test]
+fn sec_8_mp4_with_an_overflowing_box_size_neither_hangs_nor_panics() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fuzz-crashers/mp4/15b8323aad7abb6215505a4c310a9de438d861c6e3654292f45b62763fbce243.bin");
+    let bytes = std::fs::read(&fixture).unwrap();
+    assert_eq!(bytes.len(), 40);
+    let err = fieldtrail_terminal::evidence::media::mp4_duration_ms(&mut std::io::Cursor::new(&bytes)).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "{err}");
+    assert!(err.to_string().contains("box"), "{err}");
+
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("terminal");
+    let id = inspection(&Terminal::open(&data).unwrap());
+    let clip = dir.path().join("clip.mp4");
+    std::fs::write(&clip, &bytes).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldtrail-terminal"))
+        .arg("--data")
+        .arg(&data)
+        .args(["evidence", "add", &id])
+        .arg(&clip)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A watchdog, not a timing claim: a minute is far beyond any answer and far short of "forever".
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("evidence add still runs after a minute on a 40-byte MP4: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), sha256sum(&clip));
+    let evidence = Terminal::open(&data).unwrap().list_evidence(&id).unwrap();
+    assert_eq!(evidence.len(), 1);
+    assert_eq!((evidence[0].kind, evidence[0].media_type.as_str()), (MediaKind::Video, "video/mp4"));
+    assert_eq!(evidence[0].duration_ms, None, "the duration the file does not state is unknown, not invented");
+}

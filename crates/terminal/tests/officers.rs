@@ -29,10 +29,14 @@ struct Authority {
 }
 
 fn authority() -> Authority {
+    authority_named("内蒙古自治区司法厅")
+}
+
+fn authority_named(name: &str) -> Authority {
     let dir = TempDir::new().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let key_path = dir.path().join("authority.key");
-    authority::init(&store, &key_path, "内蒙古自治区司法厅").unwrap();
+    authority::init(&store, &key_path, name).unwrap();
     let key = authority::load(&store, &key_path).unwrap();
     Authority { _dir: dir, store, key }
 }
@@ -54,6 +58,13 @@ impl Authority {
         };
         let issued = authority::issue(&self.store, &self.key, &req).unwrap();
         (issued.package.to_bytes(), issued.code)
+    }
+
+    /// Opens a terminal in `dir` whose administrator provisioned this authority's key (SEC-8).
+    fn terminal(&self, dir: &std::path::Path) -> Terminal {
+        let t = Terminal::open(dir).unwrap();
+        t.provision_authority(&self.key.name, &self.key.public_key()).unwrap();
+        t
     }
 
     /// Issues a certificate and enrols its officer on `t` with `pin`.
@@ -88,7 +99,7 @@ fn inspection(t: &Terminal, category: &str, region: &str) -> String {
 fn cert_7_wrong_pins_back_off_and_lock() {
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     let (package, code) = a.issue("15080001", "张三");
     t.enrol(&package, &code, PIN).unwrap();
     let (other, other_code) = a.issue("15080002", "李四");
@@ -120,7 +131,7 @@ fn cert_7_wrong_pins_back_off_and_lock() {
 fn cert_7_private_key_is_never_stored_in_the_clear() {
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     let (package, code) = a.issue("15080001", "张三");
     t.enrol(&package, &code, PIN).unwrap();
     let id = inspection(&t, "食品安全", "150802");
@@ -143,7 +154,7 @@ fn cert_7_private_key_is_never_stored_in_the_clear() {
 fn enrolment_refuses_bad_packages_codes_and_pins() {
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     let (package, code) = a.issue("15080001", "张三");
     assert_eq!(t.enrol(&package, "WRONG-CODE1", PIN).unwrap_err().code(), "wrong_code");
     for weak in ["12345", "111111", "123456", "987654", "12ab56", "1234567890123"] {
@@ -157,7 +168,7 @@ fn enrolment_refuses_bad_packages_codes_and_pins() {
     let err = t.enrol(&tampered.to_bytes(), &code, PIN).unwrap_err();
     assert_eq!(err.code(), "certificate_not_valid", "{err}");
     assert!(t.officers().unwrap().is_empty(), "nothing was enrolled");
-    assert!(t.trust_list().unwrap().authorities.is_empty());
+    assert_eq!(t.trust_list().unwrap().authorities.len(), 1, "only the provisioned authority");
     t.enrol(&package, &code, PIN).unwrap();
     assert_eq!(t.officers().unwrap().len(), 1);
 }
@@ -168,7 +179,7 @@ fn enrolment_refuses_bad_packages_codes_and_pins() {
 fn cert_4_two_officers_present_then_lock() {
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     a.enrol_on(&t, "15080001", "张三", PIN);
     a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = t.unlock("15080001", PIN).unwrap();
@@ -204,7 +215,7 @@ fn cert_4_two_officers_present_then_lock() {
 fn rec_2_evidence_is_signed_by_the_capturing_officer() {
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     a.enrol_on(&t, "15080001", "张三", PIN);
     a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
@@ -228,7 +239,7 @@ fn locked_case(
     a: &Authority,
 ) -> (TempDir, Terminal, String, fieldtrail_terminal::UnlockedOfficer, fieldtrail_terminal::UnlockedOfficer) {
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     a.enrol_on(&t, "15080001", "张三", PIN);
     a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = t.unlock("15080001", PIN).unwrap();
@@ -278,7 +289,7 @@ fn rec_4_lock_is_signed_and_changes_after_it_are_amendments() {
 fn rec_4_forged_locks_are_refused() {
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     let (p1, c1) = a.issue("15080001", "张三");
     let (p2, c2) = a.issue("15080002", "李四");
     let (p3, c3) = a.issue("15080003", "王五");
@@ -311,7 +322,7 @@ fn rec_4_forged_locks_are_refused() {
 fn rec_5_party_signature_refusal_and_interference() {
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     let (p1, c1) = a.issue("15080001", "张三");
     t.enrol(&p1, &c1, PIN).unwrap();
     let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
@@ -498,7 +509,7 @@ fn trail_3_case_bundle_verifies_offline() {
     use fieldtrail_server::store::Store;
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     a.enrol_on(&t, "15080001", "张三", PIN);
     a.enrol_on(&t, "15080002", "李四", "739251");
     let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
@@ -569,7 +580,7 @@ fn trail_1_rewritten_evidence_metadata_is_named() {
     use automerge::{ObjType, ROOT, ReadDoc, Value};
     let a = authority();
     let dir = TempDir::new().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
+    let t = a.terminal(dir.path());
     let (p1, c1) = a.issue("15080001", "张三");
     t.enrol(&p1, &c1, PIN).unwrap();
     let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
@@ -597,4 +608,124 @@ fn trail_1_rewritten_evidence_metadata_is_named() {
     });
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("signature over evidence"), "{problems:?}");
+}
+
+/// Every row of every table of the terminal's database: equal dumps mean nothing was stored.
+fn dump(dir: &std::path::Path) -> String {
+    let c = rusqlite::Connection::open(dir.join("terminal.db")).unwrap();
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = String::new();
+    for table in tables {
+        let mut stmt = c.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            let values: Vec<String> = (0..n).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+            out.push_str(&format!("{table}: {}\n", values.join(" | ")));
+        }
+    }
+    out
+}
+
+/// SEC-8, CERT-1: a terminal trusts only the authority keys its administrator provisioned. A package from an
+/// authority someone made up is refused, even when the package names the real authority as its own: the
+/// certificate's signature decides, not the package's claim. Nothing is stored, and the made-up key is trusted
+/// nowhere afterwards; the provisioned authority's officers still enrol.
+#[test]
+fn sec_8_enrolment_trusts_only_provisioned_authority_keys() {
+    let real = authority();
+    let rogue = authority_named("内蒙古自治区司法厅");
+    let dir = TempDir::new().unwrap();
+    let t = Terminal::open(dir.path()).unwrap();
+
+    // Before provisioning, not even the real authority's package enrols.
+    let (package, code) = real.issue("15080001", "张三");
+    let before = dump(dir.path());
+    let err = t.enrol(&package, &code, PIN).unwrap_err();
+    assert_eq!(err.code(), "authority_not_provisioned", "{err}");
+    assert!(err.to_string().contains("trust add-authority"), "{err}");
+    assert_eq!(dump(dir.path()), before, "a refused enrolment stores nothing");
+
+    t.provision_authority(&real.key.name, &real.key.public_key()).unwrap();
+    let provisioned = dump(dir.path());
+    // A rogue package that claims the real authority's name and key: its certificate is signed by the rogue key.
+    let (forged, forged_code) = rogue.issue("15089999", "假冒");
+    let mut claims_real = EnrolmentPackage::from_bytes(&forged).unwrap();
+    claims_real.authority =
+        fieldtrail_core::identity::Authority { name: real.key.name.clone(), public_key: real.key.public_key() };
+    for package in [forged.clone(), claims_real.to_bytes()] {
+        let err = t.enrol(&package, &forged_code, PIN).unwrap_err();
+        assert_eq!(err.code(), "authority_not_provisioned", "{err}");
+        assert_eq!(dump(dir.path()), provisioned, "a refused enrolment stores nothing");
+    }
+    let trusted = t.trust_list().unwrap().authorities;
+    assert_eq!(trusted.len(), 1);
+    assert_eq!(trusted[0].public_key, real.key.public_key(), "the rogue key is trusted nowhere");
+    // The rogue's certificate does not verify here either.
+    let rogue_cert = EnrolmentPackage::from_bytes(&forged).unwrap().certificate;
+    let qr = fieldtrail_core::identity::Certificate::decode(&rogue_cert).unwrap().to_qr_text();
+    assert_eq!(t.verify_qr(&qr, None).unwrap().verdict, Verdict::UnknownIssuer);
+
+    // The provisioned path works.
+    let o = t.enrol(&package, &code, PIN).unwrap();
+    assert_eq!((o.certificate_number.as_str(), o.name.as_str()), ("15080001", "张三"));
+    assert!(t.unlock("15080001", PIN).is_ok());
+}
+
+/// SEC-8, CERT-7: a package that asks for an absurd key derivation is refused before any derivation runs
+/// (4 GiB of memory would take a tablet down, 2^32 passes would never end); nothing is stored.
+#[test]
+fn sec_8_enrolment_refuses_absurd_kdf_parameters() {
+    let a = authority();
+    let dir = TempDir::new().unwrap();
+    let t = a.terminal(dir.path());
+    let (package, code) = a.issue("15080001", "张三");
+    let before = dump(dir.path());
+    let d = fieldtrail_core::identity::KdfParams::default();
+    for kdf in [
+        fieldtrail_core::identity::KdfParams { memory_kib: 4 * 1024 * 1024, ..d },
+        fieldtrail_core::identity::KdfParams { passes: u32::MAX, ..d },
+        fieldtrail_core::identity::KdfParams { lanes: 0, ..d },
+    ] {
+        let mut absurd = EnrolmentPackage::from_bytes(&package).unwrap();
+        absurd.key.kdf = kdf;
+        let err = t.enrol(&absurd.to_bytes(), &code, PIN).unwrap_err();
+        assert_eq!(err.code(), "kdf_out_of_bounds", "{kdf:?}: {err}");
+        assert_eq!(dump(dir.path()), before, "a refused enrolment stores nothing");
+    }
+    t.enrol(&package, &code, PIN).unwrap();
+}
+
+/// SEC-8: the administrator's provisioning, with the real CLI as the README shows: a key that is not a 32-byte
+/// Ed25519 key is refused; `trust list` shows what is trusted, by name and key id.
+#[test]
+fn sec_8_trust_add_authority_with_the_cli() {
+    let a = authority();
+    let dir = TempDir::new().unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fieldtrail-terminal"))
+            .arg("--data")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let bad = cli(&["trust", "add-authority", "abcd", "--name", "x"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("32-byte"), "{}", String::from_utf8_lossy(&bad.stderr));
+    let key = hex::encode(a.key.public_key());
+    let ok = cli(&["trust", "add-authority", &key, "--name", &a.key.name]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let list = String::from_utf8(cli(&["trust", "list"]).stdout).unwrap();
+    let kid = hex::encode(fieldtrail_core::identity::key_id(&a.key.public_key()));
+    assert!(list.contains(&kid) && list.contains(&a.key.name), "{list}");
+    let t = Terminal::open(dir.path()).unwrap();
+    let (package, code) = a.issue("15080001", "张三");
+    t.enrol(&package, &code, PIN).unwrap();
 }

@@ -24,7 +24,9 @@ pub use revocation::{RevocationEntry, RevocationList, RevocationStatus};
 pub use rules::{OfficerCheck, check_can_lock, check_scope};
 pub use sealed::{EnrolmentPackage, KdfParams, Sealed, open as open_sealed, seal};
 pub use trust::{CountedOfficer, Trust};
-pub use verify::{Authority, TrustList, Verdict, Verification, verify_certificate, verify_presentation};
+pub use verify::{
+    Authority, LIVE_PRESENTATION_SECS, TrustList, Verdict, Verification, verify_certificate, verify_presentation,
+};
 
 /// Why an identity object could not be made, read or accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +43,8 @@ pub enum IdentityError {
     OutOfScope(String),
     #[error("{0}")]
     NotEnoughOfficers(String),
+    #[error("key derivation parameters out of bounds: {0}")]
+    KdfOutOfBounds(String),
 }
 
 impl IdentityError {
@@ -53,6 +57,7 @@ impl IdentityError {
             IdentityError::Signing(_) => "signing",
             IdentityError::OutOfScope(_) => "out_of_scope",
             IdentityError::NotEnoughOfficers(_) => "not_enough_officers",
+            IdentityError::KdfOutOfBounds(_) => "kdf_out_of_bounds",
         }
     }
 }

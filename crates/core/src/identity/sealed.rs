@@ -23,6 +23,40 @@ impl Default for KdfParams {
     }
 }
 
+impl KdfParams {
+    /// Most memory an enrolment package may ask a tablet to spend on one derivation: 256 MiB, over ten times
+    /// the default, still within a tablet's RAM. A package asking for 4 GiB could take the app down.
+    pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
+    /// Fewest KiB: below 8 MiB a guess at the one-time code costs an attacker too little.
+    pub const MIN_MEMORY_KIB: u32 = 8 * 1024;
+    /// Most passes: 10 at the largest memory is about ten seconds on a tablet, and 2^32 would be forever.
+    pub const MAX_PASSES: u32 = 10;
+    /// Most lanes: a tablet has up to 8 cores.
+    pub const MAX_LANES: u32 = 8;
+
+    /// Refuses parameters outside the bounds above (SEC-8, CERT-7): a package is outside input, and its KDF
+    /// parameters decide how much memory and time opening it costs.
+    pub fn check_bounds(&self) -> Result<(), IdentityError> {
+        let within = (Self::MIN_MEMORY_KIB..=Self::MAX_MEMORY_KIB).contains(&self.memory_kib)
+            && (1..=Self::MAX_PASSES).contains(&self.passes)
+            && (1..=Self::MAX_LANES).contains(&self.lanes);
+        if within {
+            Ok(())
+        } else {
+            Err(IdentityError::KdfOutOfBounds(format!(
+                "{} KiB, {} passes, {} lanes; this terminal accepts {} to {} KiB, 1 to {} passes, 1 to {} lanes",
+                self.memory_kib,
+                self.passes,
+                self.lanes,
+                Self::MIN_MEMORY_KIB,
+                Self::MAX_MEMORY_KIB,
+                Self::MAX_PASSES,
+                Self::MAX_LANES
+            )))
+        }
+    }
+}
+
 /// A sealed secret with what is needed to open it, except the passphrase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sealed {
@@ -91,12 +125,15 @@ impl EnrolmentPackage {
         crate::protocol::encode(self)
     }
 
+    /// Reads a package: its version, and the cost of its key derivation within [`KdfParams::check_bounds`].
+    /// Whether its authority is one the terminal trusts is the terminal's check, against its provisioned keys.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, IdentityError> {
         let package: Self = ciborium::from_reader(bytes)
             .map_err(|e| IdentityError::Malformed(format!("not an enrolment package: {e}")))?;
         if package.v != Self::VERSION {
             return Err(IdentityError::Malformed(format!("enrolment package version {} is not supported", package.v)));
         }
+        package.key.kdf.check_bounds()?;
         Ok(package)
     }
 }
@@ -104,6 +141,32 @@ impl EnrolmentPackage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn package(kdf: KdfParams) -> EnrolmentPackage {
+        let sealed = Sealed { salt: vec![1; 16], nonce: vec![2; 12], ciphertext: vec![3; 99], kdf };
+        let authority = crate::identity::Authority { name: "a".into(), public_key: vec![4; 32] };
+        EnrolmentPackage { v: EnrolmentPackage::VERSION, certificate: vec![], authority, key: sealed }
+    }
+
+    /// SEC-8, CERT-7: a package that asks for an absurd key derivation (4 GiB of memory, 2^32 passes, no
+    /// lanes) is refused when read, before any derivation runs; the default parameters are accepted.
+    #[test]
+    fn sec_8_enrolment_packages_with_absurd_kdf_parameters_are_refused() {
+        let read = |kdf| EnrolmentPackage::from_bytes(&package(kdf).to_bytes());
+        assert!(read(KdfParams::default()).is_ok());
+        let d = KdfParams::default();
+        for absurd in [
+            KdfParams { memory_kib: u32::MAX, ..d },
+            KdfParams { memory_kib: 64, ..d },
+            KdfParams { passes: u32::MAX, ..d },
+            KdfParams { passes: 0, ..d },
+            KdfParams { lanes: 0, ..d },
+            KdfParams { lanes: 1 << 20, ..d },
+        ] {
+            let err = read(absurd).unwrap_err();
+            assert_eq!(err.code(), "kdf_out_of_bounds", "{absurd:?}: {err}");
+        }
+    }
 
     #[test]
     fn sealed_secrets_open_only_with_the_passphrase() {

@@ -7,6 +7,10 @@ use super::revocation::{RevocationList, RevocationStatus};
 use super::{IdentityError, key_id};
 use serde::{Deserialize, Serialize};
 
+/// How long a presentation counts as live for a check on site: one made longer ago (or, by a wrong clock, that
+/// much in the future) is `stale`.
+pub const LIVE_PRESENTATION_SECS: i64 = 30 * 60;
+
 /// An issuing authority the verifier trusts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authority {
@@ -97,6 +101,17 @@ impl Verification {
 
     pub fn is_valid(&self) -> bool {
         self.verdict == Verdict::Valid
+    }
+
+    /// What a public check may show (SEC-8): the certificate's content, with the holder's name and photo, only
+    /// when the verdict is valid. A revoked, expired, suspended, forged or stale one shows the verdict and why,
+    /// the inspection and time it claims, but not the person it names: a copied or forged QR must not become a
+    /// way to look people up.
+    pub fn public(mut self) -> Self {
+        if !self.is_valid() {
+            self.certificate = None;
+        }
+        self
     }
 }
 

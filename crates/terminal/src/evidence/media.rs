@@ -77,10 +77,15 @@ pub fn decodable(media_type: &str) -> bool {
 }
 
 fn read_exif(path: &Path, probe: &mut Probe) {
-    use exif::{In, Tag, Value};
     let Ok(file) = File::open(path) else { return };
-    // No EXIF, or EXIF we cannot parse, is normal for a PNG or a screenshot: the fields stay empty.
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut BufReader::new(file)) else { return };
+    exif_probe(&mut BufReader::new(file), probe);
+}
+
+/// Fills the EXIF time, GPS position and orientation of a photo from its container's bytes. No EXIF, or EXIF
+/// we cannot parse, is normal for a PNG or a screenshot: the fields stay empty.
+pub fn exif_probe<R: std::io::BufRead + Seek>(r: &mut R, probe: &mut Probe) {
+    use exif::{In, Tag, Value};
+    let Ok(exif) = exif::Reader::new().read_from_container(r) else { return };
     if let Some(f) = exif.get_field(Tag::DateTimeOriginal, In::PRIMARY).or(exif.get_field(Tag::DateTime, In::PRIMARY))
         && let Value::Ascii(ref v) = f.value
         && let Some(s) = v.first()
@@ -178,8 +183,17 @@ pub fn check_jpeg_complete(path: &Path) -> Result<()> {
     }
 }
 
+/// Most boxes or chunks a duration reader walks before giving up: a real file has a few dozen at its top level
+/// and in `moov`; a crafted one of tiny boxes could otherwise keep the reader seeking for a long time.
+const MAX_BOXES: usize = 10_000;
+
+fn invalid(what: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned())
+}
+
 /// Duration of an MP4 / M4A / QuickTime file from `moov/mvhd`, walking the box headers and seeking over the
-/// payloads (the media data can be gigabytes and may come before `moov`).
+/// payloads (the media data can be gigabytes and may come before `moov`). Box sizes are the file's claims:
+/// a size that runs past its parent, or past `u64`, is an error, never arithmetic that wraps (SEC-8).
 pub fn mp4_duration_ms<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<u64>> {
     let end = r.seek(SeekFrom::End(0))?;
     r.seek(SeekFrom::Start(0))?;
@@ -199,16 +213,20 @@ pub fn mp4_duration_ms<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<u64>
     };
     Ok(match (timescale, duration) {
         (Some(ts), Some(d)) if ts > 0 && d != u32::MAX as u64 && d != u64::MAX => {
-            Some((d as u128 * 1000 / ts as u128) as u64)
+            u64::try_from(d as u128 * 1000 / ts as u128).ok()
         }
         _ => None,
     })
 }
 
-/// Finds the first box of type `kind` between `start` and `end`; returns its payload's range.
+/// Finds the first box of type `kind` between `start` and `end`; returns its payload's range. Every box moves
+/// the position forward by at least its 8-byte header, and at most [`MAX_BOXES`] are read.
 fn find_box<R: Read + Seek>(r: &mut R, start: u64, end: u64, kind: &[u8; 4]) -> std::io::Result<Option<(u64, u64)>> {
     let mut at = start;
-    while at + 8 <= end {
+    for _ in 0..MAX_BOXES {
+        if at.checked_add(8).is_none_or(|h| h > end) {
+            return Ok(None);
+        }
         r.seek(SeekFrom::Start(at))?;
         let mut header = [0u8; 8];
         r.read_exact(&mut header)?;
@@ -222,18 +240,20 @@ fn find_box<R: Read + Seek>(r: &mut R, start: u64, end: u64, kind: &[u8; 4]) -> 
             }
             n => (n, 8),
         };
-        if size < header_len || at + size > end {
-            return Ok(None);
+        let box_end = at.checked_add(size).ok_or_else(|| invalid("an MP4 box size runs past the end of any file"))?;
+        if size < header_len || box_end > end {
+            return Err(invalid("an MP4 box is larger than the box or file that holds it"));
         }
         if &header[4..8] == kind {
-            return Ok(Some((at + header_len, at + size)));
+            return Ok(Some((at + header_len, box_end)));
         }
-        at += size;
+        at = box_end;
     }
-    Ok(None)
+    Err(invalid("an MP4 file with more boxes than any real recording"))
 }
 
-/// Duration of a RIFF/WAVE file: the `data` chunk's length over the `fmt ` chunk's byte rate.
+/// Duration of a RIFF/WAVE file: the `data` chunk's length over the `fmt ` chunk's byte rate. Chunks are
+/// walked forward only (a `fmt ` chunk shorter than its fields is an error, not a seek backwards).
 pub fn wav_duration_ms<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<u64>> {
     r.seek(SeekFrom::Start(0))?;
     let mut riff = [0u8; 12];
@@ -242,25 +262,31 @@ pub fn wav_duration_ms<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<u64>
         return Ok(None);
     }
     let mut byte_rate = None;
-    loop {
+    for _ in 0..MAX_BOXES {
         let mut header = [0u8; 8];
         if r.read_exact(&mut header).is_err() {
             return Ok(None);
         }
-        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as i64;
+        // Chunks are padded to an even length.
+        let padded = size + size % 2;
         match &header[0..4] {
             b"fmt " => {
+                if size < 16 {
+                    return Err(invalid("a WAV fmt chunk shorter than its 16 bytes of fields"));
+                }
                 let mut fmt = [0u8; 12];
                 r.read_exact(&mut fmt)?;
                 byte_rate = Some(u32::from_le_bytes([fmt[8], fmt[9], fmt[10], fmt[11]]) as u64);
-                r.seek(SeekFrom::Current(size as i64 - 12 + (size % 2) as i64))?;
+                r.seek(SeekFrom::Current(padded - 12))?;
             }
             b"data" => {
-                return Ok(byte_rate.filter(|&b| b > 0).map(|b| size * 1000 / b));
+                return Ok(byte_rate.filter(|&b| b > 0).map(|b| size as u64 * 1000 / b));
             }
             _ => {
-                r.seek(SeekFrom::Current(size as i64 + (size % 2) as i64))?;
+                r.seek(SeekFrom::Current(padded))?;
             }
         }
     }
+    Err(invalid("a WAV file with more chunks than any real recording"))
 }
