@@ -26,7 +26,7 @@ cargo build --workspace --bins --locked
 cargo test --workspace --locked
 
 step "benchmarks, each in its smoke size (so none rots; figures come from cargo bench, docs/benchmarks.md)"
-FIELDTRAIL_BENCH_SMOKE=1 cargo test -p fieldtrail-tests --benches --locked
+FIELDTRAIL_BENCH_SMOKE=1 cargo test --workspace --bench '*' --locked
 
 step "generated ui types match the Rust types"
 if ! git diff --exit-code -- ui/src/api/types || [[ -n "$(git ls-files --others --exclude-standard ui/src/api/types)" ]]; then

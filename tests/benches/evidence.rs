@@ -27,7 +27,7 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--child-thumb") {
         return child_thumb(Path::new(&args[i + 1]), Path::new(&args[i + 2]));
     }
-    let smoke = std::env::var("FIELDTRAIL_BENCH_SMOKE").is_ok_and(|v| v == "1");
+    let smoke = fieldtrail_tests::bench::smoke();
     let default_mib = if smoke { 8 } else { 1024 };
     let mib: u64 = std::env::var("FIELDTRAIL_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(default_mib);
     let runs = if smoke { 1 } else { 5 };

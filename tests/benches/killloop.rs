@@ -35,7 +35,7 @@ struct Acked {
 }
 
 fn main() {
-    let smoke = std::env::var("FIELDTRAIL_BENCH_SMOKE").is_ok_and(|v| v == "1");
+    let smoke = fieldtrail_tests::bench::smoke();
     let kills: u32 =
         std::env::var("FIELDTRAIL_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(if smoke { 5 } else { 100 });
     let seed = std::env::var("FIELDTRAIL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {

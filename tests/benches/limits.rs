@@ -66,7 +66,7 @@ async fn attack(addr: String, body_len: usize, pushed: Arc<AtomicU64>) -> (u16, 
 }
 
 fn main() {
-    let smoke = std::env::var("FIELDTRAIL_BENCH_SMOKE").is_ok_and(|v| v == "1");
+    let smoke = fieldtrail_tests::bench::smoke();
     let clients = if smoke { 4 } else { env("FT_CLIENTS", 50) } as usize;
     let body_len = (if smoke { 1 } else { env("FT_BODY_MIB", 32) } as usize) << 20;
     let dir = tempfile::TempDir::new().unwrap();

@@ -406,3 +406,28 @@ pub fn dump_server_store(data: &Path) -> String {
     }
     out
 }
+
+/// Sends one automerge sync message about document `id` as terminal `t`, signed, the way a terminal that skips
+/// its own checks would; returns the status and the error body (empty on success). The cursor is beyond any the
+/// server has, so the answer carries nothing else.
+pub async fn push_raw(url: &str, t: &Terminal, id: &str, msg: Vec<u8>) -> (u16, fieldtrail_core::protocol::ErrorBody) {
+    use fieldtrail_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest};
+    let body = protocol::encode(&SyncRequest {
+        v: PROTOCOL_VERSION,
+        terminal: t.device_id().into(),
+        cursor: u64::MAX / 2,
+        docs: vec![DocMessage { id: id.into(), msg: serde_bytes::ByteBuf::from(msg) }],
+        ..Default::default()
+    });
+    let resp = t
+        .signed(reqwest::Method::POST, &format!("{url}/v1/sync"), Some(&body))
+        .expect("sign")
+        .header("content-type", protocol::CONTENT_TYPE)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.expect("reply");
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}

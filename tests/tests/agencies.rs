@@ -7,14 +7,13 @@
 
 use automerge::sync::SyncDoc;
 use automerge::{ActorId, AutoCommit};
-use fieldtrail_core::protocol::{self, DocMessage, ErrorBody, PROTOCOL_VERSION, SyncRequest};
+use fieldtrail_core::protocol::ErrorBody;
 use fieldtrail_core::share::{ShareAction, ShareEvent};
 use fieldtrail_core::sync::seed_state;
 use fieldtrail_core::trail::{hash_from_hex, hashes_from_hex, verify_inclusion};
 use fieldtrail_core::{Edit, NewInspection};
 use fieldtrail_terminal::{Capture, Error, Terminal, UploadOptions, UploadOutcome};
 use fieldtrail_tests::{AGENCY as A, ServerProcess, register_for, run, sample_inspection, signed_get, write_noise_wav};
-use serde_bytes::ByteBuf;
 use std::collections::BTreeSet;
 use std::path::Path;
 use tempfile::TempDir;
@@ -226,24 +225,8 @@ async fn priv_1_a_tablet_learns_only_of_its_own_agency_s_evidence() {
 }
 
 async fn push_raw(t: &Terminal, url: &str, id: &str, msg: Vec<u8>) -> (u16, String) {
-    let body = protocol::encode(&SyncRequest {
-        v: PROTOCOL_VERSION,
-        terminal: t.device_id().to_owned(),
-        cursor: 0,
-        docs: vec![DocMessage { id: id.to_owned(), msg: ByteBuf::from(msg) }],
-        ..Default::default()
-    });
-    let resp = t
-        .signed(reqwest::Method::POST, &format!("{url}/v1/sync"), Some(&body))
-        .unwrap()
-        .header("content-type", protocol::CONTENT_TYPE)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let err: ErrorBody = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
-    (status, err.code)
+    let (status, error) = fieldtrail_tests::push_raw(url, t, id, msg).await;
+    (status, error.code)
 }
 
 fn uuid_like() -> String {

@@ -6,7 +6,6 @@ use automerge::sync::SyncDoc;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ObjType, ROOT};
 use fieldtrail_core::identity::CertificateKind;
-use fieldtrail_core::protocol::{self, DocMessage, ErrorBody, PROTOCOL_VERSION, SyncRequest};
 use fieldtrail_core::sync::seed_state;
 use fieldtrail_core::{Edit, Status};
 use fieldtrail_server::SqliteStore;
@@ -57,23 +56,8 @@ async fn send_raw(url: &str, t: &Terminal, id: &str, change: impl FnOnce(&mut au
     let before = raw.get_heads();
     change(raw);
     let msg = raw.sync().generate_sync_message(&mut seed_state(before)).unwrap();
-    let body = protocol::encode(&SyncRequest {
-        v: PROTOCOL_VERSION,
-        terminal: t.device_id().into(),
-        cursor: u64::MAX / 2,
-        docs: vec![DocMessage { id: id.into(), msg: serde_bytes::ByteBuf::from(msg.encode()) }],
-        ..Default::default()
-    });
-    let resp = t
-        .signed(reqwest::Method::POST, &format!("{url}/v1/sync"), Some(&body))
-        .unwrap()
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let code = serde_json::from_slice::<ErrorBody>(&resp.bytes().await.unwrap()).map(|e| e.code).unwrap_or_default();
-    (status, code)
+    let (status, error) = fieldtrail_tests::push_raw(url, t, id, msg.encode()).await;
+    (status, error.code)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

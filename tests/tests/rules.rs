@@ -7,7 +7,7 @@ use automerge::sync::SyncDoc;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc};
 use fieldtrail_core::identity::{Certificate, CertificateKind, Presentation, open_sealed};
-use fieldtrail_core::protocol::{self, DocMessage, ErrorBody, PROTOCOL_VERSION, SyncRequest};
+use fieldtrail_core::protocol::ErrorBody;
 use fieldtrail_core::sync::seed_state;
 use fieldtrail_core::{Amendment, Edit, InspectionDoc, LockRecord, PresentationRecord, Status};
 use fieldtrail_server::SqliteStore;
@@ -109,24 +109,7 @@ async fn push(
     server_has: Vec<ChangeHash>,
 ) -> (u16, ErrorBody) {
     let msg = doc.sync().generate_sync_message(&mut seed_state(server_has)).unwrap();
-    let body = protocol::encode(&SyncRequest {
-        v: PROTOCOL_VERSION,
-        terminal: t.device_id().into(),
-        cursor: u64::MAX / 2,
-        docs: vec![DocMessage { id: id.into(), msg: serde_bytes::ByteBuf::from(msg.encode()) }],
-        ..Default::default()
-    });
-    let resp = t
-        .signed(reqwest::Method::POST, &format!("{url}/v1/sync"), Some(&body))
-        .unwrap()
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.unwrap();
-    let error = serde_json::from_slice(&bytes).unwrap_or_default();
-    (status, error)
+    fieldtrail_tests::push_raw(url, t, id, msg.encode()).await
 }
 
 /// Pushes `doc` (made from what the server has, `server_has`) and checks the refusal: status, code, a message

@@ -157,7 +157,9 @@ fn run(deliveries: Vec<Delivery>, revocations: &[u8], authorities: &TrustList) -
 }
 
 fn main() {
-    let docs: usize = std::env::var("FT_DOCS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    // A smoke run (the test script's) is tiny, so the bench cannot rot unnoticed.
+    let smoke = std::env::var("FIELDTRAIL_BENCH_SMOKE").is_ok_and(|v| v == "1");
+    let docs: usize = std::env::var("FT_DOCS").ok().and_then(|v| v.parse().ok()).unwrap_or(if smoke { 3 } else { 300 });
     let authority = keypair();
     let authorities =
         TrustList::new(vec![Authority { name: "司法厅".into(), public_key: public_key_of(&authority) }]);

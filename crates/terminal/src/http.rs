@@ -62,17 +62,22 @@ impl Terminal {
     /// A request to `url` signed by this device. With `body`, the signature covers its digest (the server reads
     /// it whole); without, only the method and path (streamed uploads, checked by their SHA-256 instead).
     pub fn signed(&self, method: reqwest::Method, url: &str, body: Option<&[u8]>) -> Result<reqwest::RequestBuilder> {
+        self.sign_with(method.clone(), url, |path, nonce, created, key| {
+            httpsig::sign_request(method.as_str(), path, body, &self.device_id, nonce, created, key)
+        })
+    }
+
+    /// A request to `url` signed by `sign` (given the path, the next counter, the time and the device key), with
+    /// the signature headers it made.
+    fn sign_with(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        sign: impl FnOnce(&str, u64, i64, &ring::signature::Ed25519KeyPair) -> httpsig::SignedHeaders,
+    ) -> Result<reqwest::RequestBuilder> {
         let parsed = reqwest::Url::parse(url).map_err(|e| Error::Invalid(format!("server URL {url}: {e}")))?;
         let (nonce, key) = self.write(|c| Ok((next_counter(c)?, DeviceKey::load_or_create(c)?)))?;
-        let headers = httpsig::sign_request(
-            method.as_str(),
-            parsed.path(),
-            body,
-            &self.device_id,
-            nonce,
-            chrono::Utc::now().timestamp(),
-            key.pair(),
-        );
+        let headers = sign(parsed.path(), nonce, chrono::Utc::now().timestamp(), key.pair());
         let mut request = self
             .http
             .request(method, parsed)
@@ -153,27 +158,10 @@ impl Terminal {
     /// An upload chunk's `PATCH` to `url`, signed over its offset and the chunk's digest, so the server keeps
     /// only the bytes this device sent at the place it meant (SEC-5).
     pub fn signed_chunk(&self, url: &str, offset: u64, chunk: &[u8]) -> Result<reqwest::RequestBuilder> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| Error::Invalid(format!("server URL {url}: {e}")))?;
-        let (nonce, key) = self.write(|c| Ok((next_counter(c)?, DeviceKey::load_or_create(c)?)))?;
-        let headers = httpsig::sign_upload_chunk(
-            parsed.path(),
-            offset,
-            chunk,
-            &self.device_id,
-            nonce,
-            chrono::Utc::now().timestamp(),
-            key.pair(),
-        );
-        let mut request = self
-            .http
-            .request(reqwest::Method::PATCH, parsed)
-            .header(httpsig::SIGNATURE_INPUT, headers.signature_input)
-            .header(httpsig::SIGNATURE, headers.signature)
-            .header(httpsig::UPLOAD_OFFSET, offset.to_string());
-        if let Some(digest) = headers.content_digest {
-            request = request.header(httpsig::CONTENT_DIGEST, digest);
-        }
-        Ok(request)
+        let request = self.sign_with(reqwest::Method::PATCH, url, |path, nonce, created, key| {
+            httpsig::sign_upload_chunk(path, offset, chunk, &self.device_id, nonce, created, key)
+        })?;
+        Ok(request.header(httpsig::UPLOAD_OFFSET, offset.to_string()))
     }
 
     /// This device's public key (hex), for the administrator's `register-device`.
