@@ -102,6 +102,9 @@ fn sec6_a_tablet_restored_from_its_backup_resumes_and_converges_while_old_reques
     copy_dir(&backup, &a_dir);
     let a = Terminal::open(&a_dir).unwrap();
     assert!(a.document(&second).is_err(), "the backup predates the second case");
+    // The officer works on before the tablet reaches the server: this edit follows the same change of the first
+    // case as the original's lost-to-the-backup edit did, and must not collide with it.
+    a.edit(&first, &[Edit::SetKind(fieldtrail_core::Kind::Penalty)]).unwrap();
 
     // Its first request reuses a counter the original spent: refused, resumed, sent again, synced.
     let report = rt.block_on(a.sync(&url)).expect("the restored tablet syncs");
@@ -111,6 +114,7 @@ fn sec6_a_tablet_restored_from_its_backup_resumes_and_converges_while_old_reques
     let view = a.show(&first).unwrap().inspection;
     assert_eq!(view.findings, "冷柜温度 9℃，超过标准。", "the original's edit after the backup is back");
     assert_eq!(view.result, "责令改正", "so is B's");
+    assert_eq!(view.kind, fieldtrail_core::Kind::Penalty, "and the edit made on the restored tablet before it synced");
 
     // The restored tablet works on like any other; its counter and sync state are sound.
     a.edit(&second, &[Edit::SetResult("合格".into())]).unwrap();

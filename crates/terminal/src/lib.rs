@@ -54,7 +54,8 @@ impl Terminal {
     pub fn open(data_dir: impl AsRef<Path>) -> Result<Terminal> {
         let data_dir = data_dir.as_ref().to_path_buf();
         let conn = store::open(&data_dir)?;
-        let (device_id, actor) = store::identity(&conn)?;
+        let (device_id, device_actor) = store::identity(&conn)?;
+        let actor = store::session_actor(&device_actor);
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(10))
             // Below the server's default header timeout (30 s), which also closes idle connections: a pooled

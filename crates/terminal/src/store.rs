@@ -52,6 +52,15 @@ pub fn identity(conn: &Connection) -> Result<(String, ActorId)> {
     Ok((id.to_string(), ActorId::from(id.as_bytes().as_slice())))
 }
 
+/// The actor this opening of the terminal writes with: the device's actor (its UUID's bytes) followed by eight
+/// random bytes. A fresh one at every open, so a terminal restored from a backup never writes a change under an
+/// actor and sequence number that its pre-restore self already delivered (the server could not apply it: SEC-6);
+/// the first 16 bytes still name the device.
+pub fn session_actor(device: &ActorId) -> ActorId {
+    let random = uuid::Uuid::new_v4();
+    ActorId::from([device.to_bytes(), &random.as_bytes()[..8]].concat())
+}
+
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339()
 }

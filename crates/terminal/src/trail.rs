@@ -76,9 +76,9 @@ impl Terminal {
         }
         for entry in &mut entries {
             entry.delivered = delivered.remove(&entry.hash);
-            // A device's actor is its UUID's bytes (store::identity), so the device id can be shown.
+            // A device's actors start with its UUID's bytes (store::session_actor), so the device id can be shown.
             if let Ok(bytes) = hex::decode(&entry.actor)
-                && let Ok(id) = uuid::Uuid::from_slice(&bytes)
+                && let Some(Ok(id)) = bytes.get(..16).map(uuid::Uuid::from_slice)
             {
                 entry.actor = id.to_string();
             }
