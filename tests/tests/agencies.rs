@@ -12,7 +12,7 @@ use fieldtrail_core::share::{ShareAction, ShareEvent};
 use fieldtrail_core::sync::seed_state;
 use fieldtrail_core::trail::{hash_from_hex, hashes_from_hex, verify_inclusion};
 use fieldtrail_core::{Edit, NewInspection};
-use fieldtrail_terminal::{Capture, Error, Terminal, UploadOptions, UploadOutcome};
+use fieldtrail_terminal::{Capture, Terminal, UploadOptions, UploadOutcome};
 use fieldtrail_tests::{AGENCY as A, ServerProcess, register_for, run, sample_inspection, signed_get, write_noise_wav};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -40,13 +40,6 @@ async fn get_status(url: &str, via: &Terminal) -> (u16, String) {
     let body = resp.bytes().await.unwrap();
     let err: Option<ErrorBody> = serde_json::from_slice(&body).ok();
     (status, err.map(|e| format!("{}: {}", e.code, e.message)).unwrap_or_default())
-}
-
-fn refused_code(e: Error) -> (u16, String) {
-    match e {
-        Error::Refused { status, code, .. } => (status, code),
-        other => panic!("expected a refusal, got {other}"),
-    }
 }
 
 fn admin(data: &Path, args: &[&str]) -> anyhow::Result<String> {
@@ -100,12 +93,23 @@ async fn sec_1_priv_1_each_agency_sees_its_own_cases_and_a_joint_inspection_is_s
     }
     assert_eq!(get_status(&format!("{url}/v1/documents/{b_case}"), &b1).await.0, 200);
 
-    // A case that claims another agency is refused whole, and the store is unchanged.
+    // A case that claims another agency is refused, and the store is unchanged (SEC-1). The tablet is not stuck
+    // on it (SEC-3): the refused case is held back with the server's reason, and its own agency's cases still go.
+    rogue.sync(&url).await.unwrap();
     let before = fieldtrail_tests::dump_server_store(&data);
-    rogue.create_inspection(&case(A, "冒名案件")).unwrap();
-    let refusal = refused_code(rogue.sync(&url).await.unwrap_err());
-    assert_eq!(refusal, (403, "agency_mismatch".into()));
+    let claim = rogue.create_inspection(&case(A, "冒名案件")).unwrap();
+    assert_eq!(rogue.sync(&url).await.unwrap().refused_docs, 1);
     assert_eq!(fieldtrail_tests::dump_server_store(&data), before, "a refused claim left the store as it was");
+    let own = rogue.create_inspection(&case(B, "乌拉特前旗某店")).unwrap();
+    assert_eq!(rogue.sync(&url).await.unwrap().refused_docs, 1, "the claim is tried again and refused again");
+    let refused = rogue.status(&url).unwrap().refused;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(
+        (refused[0].id.as_str(), refused[0].status, refused[0].code.as_str()),
+        (claim.as_str(), 403, "agency_mismatch")
+    );
+    assert_eq!(get_status(&format!("{url}/v1/documents/{own}"), &b1).await.0, 200, "its own case went");
+    let before = fieldtrail_tests::dump_server_store(&data);
 
     // A change to another agency's case (a copy taken off a stolen tablet, edited and pushed) is refused, and so
     // is a bare sync message about it, which would draw the case into the reply.
@@ -136,13 +140,13 @@ async fn sec_1_priv_1_each_agency_sees_its_own_cases_and_a_joint_inspection_is_s
     .unwrap();
     assert!(out.contains("shared"), "{out}");
     b1.sync(&url).await.unwrap();
-    assert_eq!(ids(&b1), set(&[&b_case, &a_case]), "the shared case reaches B although it has not changed since");
+    assert_eq!(ids(&b1), set(&[&b_case, &own, &a_case]), "the shared case reaches B although it has not changed since");
     assert_eq!(b1.show(&a_case).unwrap().inspection.result, "合格");
     b1.edit(&a_case, &[Edit::SetFindings("现场发现灭火器过期".into())]).unwrap();
     b1.sync(&url).await.unwrap();
     a1.sync(&url).await.unwrap();
     assert_eq!(a1.show(&a_case).unwrap().inspection.findings, "现场发现灭火器过期", "both agencies edit it");
-    assert_eq!(listed(signed_get(&format!("{url}/v1/documents"), &b1).await.unwrap()), set(&[&b_case, &a_case]));
+    assert_eq!(listed(signed_get(&format!("{url}/v1/documents"), &b1).await.unwrap()), set(&[&b_case, &own, &a_case]));
 
     // The share is in the case's history: who, when, why.
     let history = signed_get(&format!("{url}/v1/documents/{a_case}/history"), &b1).await.unwrap();

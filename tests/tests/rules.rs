@@ -12,7 +12,7 @@ use fieldtrail_core::sync::seed_state;
 use fieldtrail_core::{Amendment, Edit, InspectionDoc, LockRecord, PresentationRecord, Status};
 use fieldtrail_server::SqliteStore;
 use fieldtrail_server::authority::{self, IssueRequest, StatusChange};
-use fieldtrail_terminal::{Error, Terminal, UnlockedOfficer};
+use fieldtrail_terminal::{Terminal, UnlockedOfficer};
 use fieldtrail_tests::{InProcessServer, register, sample_inspection, server_document};
 use ring::signature::Ed25519KeyPair;
 use std::path::Path;
@@ -98,6 +98,12 @@ impl RawOfficer {
         let now = chrono::Utc::now();
         doc.apply(&Edit::Lock(LockRecord { by: self.number(), at: now.to_rfc3339(), heads, signature }), now).unwrap();
     }
+}
+
+/// The server's refusal of terminal `t`'s document `id`, as `status` shows it (SEC-3).
+fn refusal_of(t: &Terminal, url: &str, id: &str) -> fieldtrail_terminal::refused::RefusedDocument {
+    let refused = t.status(url).unwrap().refused;
+    refused.into_iter().find(|r| r.id == id).expect("the refused document is listed in status")
 }
 
 /// Sends what `doc` holds beyond `server_has` as one sync from terminal `t`; returns the status and error.
@@ -280,10 +286,12 @@ async fn sec_2_rec_4_a_locked_case_takes_only_signed_amendments() {
     authority::change_status(&store, &key, "15080002", StatusChange::Revoke, "王管理员", "调离执法岗位").unwrap();
     s.t1.amend(&id, Edit::SetResult("不予处罚".into()), "复核", &s.li).unwrap();
     let before = fieldtrail_tests::dump_server_store(&s.server.data);
-    let err = s.t1.sync(&s.server.url).await.unwrap_err();
-    let Error::Refused { status, code, message } = &err else { panic!("{err}") };
-    assert_eq!((*status, code.as_str()), (400, "bad_amendment"), "{message}");
-    assert!(message.contains("revoked") && message.contains(&id), "{message}");
+    // The terminal is not stuck on it (SEC-3): the case is held back with the server's reason, the sync goes on.
+    let report = s.t1.sync(&s.server.url).await.unwrap();
+    assert_eq!(report.refused_docs, 1, "{report:?}");
+    let refusal = refusal_of(&s.t1, &s.server.url, &id);
+    assert_eq!((refusal.status, refusal.code.as_str()), (400, "bad_amendment"), "{}", refusal.message);
+    assert!(refusal.message.contains("revoked") && refusal.message.contains(&id), "{}", refusal.message);
     assert_eq!(fieldtrail_tests::dump_server_store(&s.server.data), before);
     assert_eq!(server_document(&s.server.url, &id, &s.t2).await.unwrap()["heads"], locked["heads"]);
     s.still_syncing_from_t2().await;
@@ -321,10 +329,12 @@ async fn cert_4_cert_5_sec_2_forged_locks_are_refused() {
     rogue.present(&id, &fake2).unwrap();
     rogue.lock(&id, &fake1).unwrap();
     let before = fieldtrail_tests::dump_server_store(&s.server.data);
-    let err = rogue.sync(&url).await.unwrap_err();
-    let Error::Refused { status, code, message } = &err else { panic!("{err}") };
-    assert_eq!((*status, code.as_str()), (400, "bad_lock"), "{message}");
-    assert!(message.contains("not in the trust list") && message.contains(&id), "{message}");
+    // The rogue tablet trusts its made-up authority, so it also refuses the server's revocation list: its sync
+    // ends in that error, after the lock was refused and held back.
+    let _ = rogue.sync(&url).await;
+    let refusal = refusal_of(&rogue, &url, &id);
+    assert_eq!((refusal.status, refusal.code.as_str()), (400, "bad_lock"), "{}", refusal.message);
+    assert!(refusal.message.contains("not in the trust list") && refusal.message.contains(&id), "{}", refusal.message);
     assert_eq!(fieldtrail_tests::dump_server_store(&s.server.data), before);
     // The real officers can still edit their case.
     s.t1.edit(&id, &[Edit::SetFindings("冷柜温度 4℃".into())]).unwrap();

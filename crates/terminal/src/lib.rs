@@ -16,6 +16,7 @@ mod http;
 pub mod officers;
 pub mod quarantine;
 pub mod receipts;
+pub mod refused;
 pub mod restore;
 mod rules;
 pub mod share;

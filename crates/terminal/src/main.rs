@@ -323,6 +323,10 @@ async fn main() -> anyhow::Result<()> {
             for q in &status.quarantined {
                 println!("  {}  since {}: {}", q.id, q.since, q.reason);
             }
+            println!("{} document(s) refused by the server (the others sync)", status.refused.len());
+            for r in &status.refused {
+                println!("  {}  since {}: {} {}: {}", r.id, r.since, r.status, r.code, r.message);
+            }
         }
         Command::Sync { server } => {
             let r = terminal.sync(&server).await?;
@@ -337,6 +341,12 @@ async fn main() -> anyhow::Result<()> {
                 println!(
                     "{} document(s) do not read as an inspection and were set aside (see status)",
                     r.quarantined_docs
+                );
+            }
+            if r.refused_docs > 0 {
+                println!(
+                    "the server refused {} document(s) of this terminal; the others synced (see status)",
+                    r.refused_docs
                 );
             }
         }

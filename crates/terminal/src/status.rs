@@ -1,10 +1,11 @@
 //! What the app's home screen shows about this terminal: when it last synced with a server, which revocation
 //! list it checks certificates against and how old that is, what still waits to go to the server, and the
-//! documents set aside because they do not read as an inspection (SEC-3).
+//! documents set aside because they do not read as an inspection, and its own the server refused (SEC-3).
 
 use crate::Terminal;
 use crate::error::Result;
 use crate::quarantine::{self, QuarantinedDocument};
+use crate::refused::{self, RefusedDocument};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use ts_rs::TS;
@@ -28,6 +29,8 @@ pub struct TerminalStatus {
     pub evidence_to_upload: u32,
     /// Documents that arrived but do not read as an inspection, set aside with the reason (SEC-3).
     pub quarantined: Vec<QuarantinedDocument>,
+    /// This terminal's documents the server refused, with its reason; the others sync (SEC-3).
+    pub refused: Vec<RefusedDocument>,
 }
 
 impl Terminal {
@@ -54,6 +57,7 @@ impl Terminal {
                 unsynced_inspections: unsynced,
                 evidence_to_upload: pending,
                 quarantined: quarantine::list(c)?,
+                refused: refused::list(c)?,
             })
         })
     }

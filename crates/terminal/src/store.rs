@@ -22,6 +22,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/terminal/0007_resync.sql")),
         M::up(include_str!("../../../migrations/terminal/0010_restores_quarantine.sql")),
         M::up(include_str!("../../../migrations/terminal/0011_provisioned_authorities.sql")),
+        M::up(include_str!("../../../migrations/terminal/0012_refused.sql")),
     ])
 }
 

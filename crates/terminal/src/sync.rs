@@ -1,7 +1,7 @@
 //! The sync client: batches of automerge sync messages to `POST /v1/sync` until both sides have nothing to say.
 
 use crate::error::{Error, Result};
-use crate::{Terminal, http, officers, quarantine, receipts, restore, store};
+use crate::{Terminal, http, officers, quarantine, receipts, refused, restore, store};
 use automerge::AutoCommit;
 use automerge::sync::{State, SyncDoc};
 use fieldtrail_core::InspectionDoc;
@@ -41,6 +41,8 @@ pub struct SyncReport {
     pub revocation_version: u64,
     /// Documents set aside in this sync because they do not read as an inspection (SEC-3).
     pub quarantined_docs: u32,
+    /// Documents of this terminal the server refused in this sync; held back, tried again at the next (SEC-3).
+    pub refused_docs: u32,
     /// This sync found the server restored from a backup and sent it everything again (SEC-6).
     pub server_restored: bool,
 }
@@ -52,6 +54,8 @@ struct Session {
     received: HashSet<String>,
     /// Set aside in this sync: their further messages are ignored until the next sync.
     quarantined: HashSet<String>,
+    /// Documents of ours the server refused in this sync (SEC-3): held back until the next one.
+    refused: HashSet<String>,
 }
 
 pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
@@ -66,6 +70,7 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
         sent: HashSet::new(),
         received: HashSet::new(),
         quarantined: HashSet::new(),
+        refused: HashSet::new(),
     };
     let mut report = SyncReport::default();
     let mut more = false;
@@ -114,6 +119,29 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
                 terminal.write(|c| restore::reported(c, lost.as_ref().map_or(0, |l| l.0), Some(&reason)))?;
                 return Err(Error::Refused { status, code, message });
             }
+            // SEC-3: the server refused one of our documents and with it the request: that one is held back,
+            // the rest of the batch goes again in the next round.
+            Err(Error::Refused { status, code, message })
+                if refused::is_per_document(status, &code)
+                    && let Some(id) = refused::named(&message, docs.iter().map(|d| d.id.as_str())) =>
+            {
+                let id = id.to_owned();
+                terminal.write(|c| refused::put(c, &id, status, &code, &message))?;
+                for doc in &docs {
+                    // Their sync states believe the messages were delivered: start them again from the server's heads.
+                    session.states.remove(&doc.id);
+                    session.sent.remove(&doc.id);
+                    if doc.id != id {
+                        session.outbox.insert(doc.id.clone());
+                    }
+                }
+                session.refused.insert(id);
+                report.rounds += 1;
+                // One more round than planned, which also pulls what this one would have.
+                max_rounds += 1;
+                more = true;
+                continue;
+            }
             other => other?,
         };
         report.bytes_sent += sent as u64;
@@ -123,6 +151,10 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
         let restored = terminal.write(|c| {
             if resynced {
                 http::resync_done(c)?;
+            }
+            // Accepted: a document the server refused before is no longer refused.
+            for doc in &docs {
+                refused::release(c, &doc.id)?;
             }
             for doc in resp.docs {
                 incoming(c, terminal, &mut session, doc)?;
@@ -169,6 +201,7 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
     report.sent_docs = session.sent.len() as u32;
     report.received_docs = session.received.len() as u32;
     report.quarantined_docs = session.quarantined.len() as u32;
+    report.refused_docs = session.refused.len() as u32;
     report.cursor = cursor;
     report.revocation_version = revocation_version;
     Ok(report)
@@ -180,6 +213,9 @@ fn outgoing(c: &Connection, session: &mut Session) -> Result<Vec<DocMessage>> {
     let mut bytes = 0;
     while docs.len() < MAX_DOCS_PER_REQUEST && bytes < BODY_BUDGET {
         let Some(id) = session.outbox.pop_first() else { break };
+        if session.refused.contains(&id) {
+            continue;
+        }
         let mut doc = match store::load_raw(c, &id)? {
             Some(doc) => doc,
             // The server named a document we do not have yet: an empty one asks for all of it.

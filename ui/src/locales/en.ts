@@ -50,6 +50,9 @@ const en: MessageSchema = {
     quarantine: 'Unreadable records set aside',
     quarantineHint: 'These arrived from the server but do not read as an inspection. They are kept and stop nothing else; report them to your administrator.',
     quarantineReason: 'Since {since}: {reason}',
+    refused: 'Records the server refused',
+    refusedHint: 'The server did not accept these records of this tablet; every other record still syncs. They are sent again at each sync; read the reason (an amendment may be needed) or ask your administrator.',
+    refusedReason: 'Since {since}: {reason}',
   },
   age: {
     now: 'just now',

@@ -52,6 +52,9 @@ const zhCN = {
     quarantine: '已隔离的无法读取记录',
     quarantineHint: '以下记录来自服务器，但无法作为检查记录读取。它们已保存，不影响其他记录的同步；请报告系统管理员。',
     quarantineReason: '自 {since}：{reason}',
+    refused: '服务器拒收的记录',
+    refusedHint: '服务器未接收本终端的以下记录，其他记录照常同步。每次同步会再次发送；请查看原因（可能需要更正），或联系系统管理员。',
+    refusedReason: '自 {since}：{reason}',
   },
   age: {
     now: '刚刚',

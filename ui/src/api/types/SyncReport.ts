@@ -29,6 +29,10 @@ revocation_version: number,
  */
 quarantined_docs: number, 
 /**
+ * Documents of this terminal the server refused in this sync; held back, tried again at the next (SEC-3).
+ */
+refused_docs: number, 
+/**
  * This sync found the server restored from a backup and sent it everything again (SEC-6).
  */
 server_restored: boolean, };
