@@ -2,33 +2,15 @@
 //! (SYNC-4: the server keeps only what verifies).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+use automerge::AutoCommit;
 use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
-use automerge::{ActorId, AutoCommit};
-use chrono::Utc;
 use fieldtrail_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldtrail_core::sync::seed_state;
-use fieldtrail_core::{InspectionDoc, Kind, NewInspection};
 use serde_bytes::ByteBuf;
 
 mod common;
-use common::{DEVICE, MAX_BODY, dump_records, start};
-
-fn inspection(id: &str) -> InspectionDoc {
-    let new = NewInspection {
-        agency: "测试局".into(), // the harness device's agency (SEC-1)
-        kind: Kind::Inspection,
-        item_code: "AJ-0203".into(),
-        item_name: "非煤矿山安全检查".into(),
-        legal_basis: vec![],
-        party: Default::default(),
-        location: Default::default(),
-        officers: vec![],
-        started_at: Utc::now(),
-        checklist: vec!["安全出口".into()],
-    };
-    InspectionDoc::create(id, &new, ActorId::random()).unwrap()
-}
+use common::{DEVICE, MAX_BODY, dump_records, inspection, start};
 
 fn first_message(doc: &mut AutoCommit) -> Vec<u8> {
     doc.sync().generate_sync_message(&mut seed_state(vec![])).unwrap().encode()

@@ -3,14 +3,13 @@
 //! longer has is recorded once, as a row and a log leaf, and `verify` stays clean and lists it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+use automerge::AutoCommit;
 use automerge::sync::SyncDoc;
-use automerge::{ActorId, AutoCommit};
 use chrono::Utc;
 use fieldtrail_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldtrail_core::sync::seed_state;
 use fieldtrail_core::trail::SignedTreeHead;
 use fieldtrail_core::trail::restore::{LogCheck, check_log};
-use fieldtrail_core::{InspectionDoc, Kind, NewInspection};
 use fieldtrail_server::SqliteStore;
 use fieldtrail_server::store::Store;
 use fieldtrail_server::trail::{self, LogKey};
@@ -35,19 +34,7 @@ fn request(cursor: u64, docs: Vec<DocMessage>, log_size: u64, lost_head: Option<
 
 fn new_document() -> DocMessage {
     let id = uuid::Uuid::new_v4().to_string();
-    let new = NewInspection {
-        agency: "测试局".into(),
-        kind: Kind::Inspection,
-        item_code: "AJ-0203".into(),
-        item_name: "非煤矿山安全检查".into(),
-        legal_basis: vec![],
-        party: Default::default(),
-        location: Default::default(),
-        officers: vec![],
-        started_at: Utc::now(),
-        checklist: vec![],
-    };
-    let mut doc = InspectionDoc::create(&id, &new, ActorId::random()).unwrap();
+    let mut doc = common::inspection(&id);
     let raw: &mut AutoCommit = doc.automerge();
     let msg = raw.sync().generate_sync_message(&mut seed_state(vec![])).unwrap().encode();
     DocMessage { id, msg: ByteBuf::from(msg) }

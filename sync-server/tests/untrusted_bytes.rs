@@ -3,12 +3,12 @@
 //! changes, and the same device's next honest sync goes through.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+use automerge::AutoCommit;
 use automerge::sync::SyncDoc;
-use automerge::{ActorId, AutoCommit};
 use chrono::Utc;
+use fieldtrail_core::Edit;
 use fieldtrail_core::protocol::{self, DocMessage, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use fieldtrail_core::sync::seed_state;
-use fieldtrail_core::{Edit, InspectionDoc, Kind, NewInspection};
 use serde_bytes::ByteBuf;
 
 mod common;
@@ -39,19 +39,7 @@ fn crasher() -> Vec<u8> {
 async fn sec_8_a_sync_message_that_panicked_automerge_is_refused_and_changes_nothing() {
     let h = start().await;
     let id = uuid::Uuid::new_v4().to_string();
-    let new = NewInspection {
-        agency: "测试局".into(),
-        kind: Kind::Inspection,
-        item_code: "AJ-0203".into(),
-        item_name: "非煤矿山安全检查".into(),
-        legal_basis: vec![],
-        party: Default::default(),
-        location: Default::default(),
-        officers: vec![],
-        started_at: Utc::now(),
-        checklist: vec![],
-    };
-    let mut doc = InspectionDoc::create(&id, &new, ActorId::random()).unwrap();
+    let mut doc = common::inspection(&id);
     let (status, body) = h.post(request(&id, message(doc.automerge(), vec![]))).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
 

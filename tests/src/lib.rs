@@ -431,3 +431,18 @@ pub async fn push_raw(url: &str, t: &Terminal, id: &str, msg: Vec<u8>) -> (u16, 
     let bytes = resp.bytes().await.expect("reply");
     (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }
+
+/// Copies a directory tree, as a backup of a data directory taken while its program is stopped (SEC-6 tests).
+pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}

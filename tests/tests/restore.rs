@@ -15,20 +15,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use tempfile::TempDir;
 
-/// Copies a directory tree (the server's data directory: server.db, its WAL if any, log.key, blobs/).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Every inspection's heads on a terminal.
 fn heads(t: &Terminal) -> BTreeMap<String, Vec<String>> {
     t.list_inspections()
@@ -88,7 +74,7 @@ fn sec_6_a_server_restored_from_backup_gets_back_everything_the_terminals_delive
 
     // The operator's backup: the server stopped, its data directory copied whole.
     server.stop().unwrap();
-    copy_dir(&data, &backup);
+    fieldtrail_tests::copy_dir(&data, &backup).unwrap();
     server.restart().unwrap();
 
     // After the backup: more edits, a new inspection on each side, evidence from both; all synced and uploaded.
@@ -111,7 +97,7 @@ fn sec_6_a_server_restored_from_backup_gets_back_everything_the_terminals_delive
     // The restore: the server stopped, its data directory replaced by the backup, started on the same address.
     server.stop().unwrap();
     std::fs::remove_dir_all(&data).unwrap();
-    copy_dir(&backup, &data);
+    fieldtrail_tests::copy_dir(&backup, &data).unwrap();
     server.restart().unwrap();
     let docs_after_restore: Vec<serde_json::Value> =
         serde_json::from_value(rt.block_on(signed_get(&format!("{url}/v1/documents"), &a)).unwrap()).unwrap();

@@ -9,21 +9,7 @@ use fieldtrail_core::Edit;
 use fieldtrail_core::protocol::{self, ErrorBody, SyncRequest};
 use fieldtrail_terminal::Terminal;
 use fieldtrail_tests::{ServerProcess, register, sample_inspection, server_document};
-use std::path::Path;
 use tempfile::TempDir;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn heads(t: &Terminal, id: &str) -> Vec<String> {
     let mut heads: Vec<String> = t.document(id).unwrap().heads().iter().map(|h| h.to_string()).collect();
@@ -67,7 +53,7 @@ fn sec6_a_tablet_restored_from_its_backup_resumes_and_converges_while_old_reques
 
     // The backup: A's data directory copied while A is closed.
     drop(a);
-    copy_dir(&a_dir, &backup);
+    fieldtrail_tests::copy_dir(&a_dir, &backup).unwrap();
     let a = Terminal::open(&a_dir).unwrap();
 
     // After the backup A works on and delivers: an edit, a second case, several requests.
@@ -99,7 +85,7 @@ fn sec6_a_tablet_restored_from_its_backup_resumes_and_converges_while_old_reques
     // A is lost; its backup is restored onto the tablet.
     drop(a);
     std::fs::remove_dir_all(&a_dir).unwrap();
-    copy_dir(&backup, &a_dir);
+    fieldtrail_tests::copy_dir(&backup, &a_dir).unwrap();
     let a = Terminal::open(&a_dir).unwrap();
     assert!(a.document(&second).is_err(), "the backup predates the second case");
     // The officer works on before the tablet reaches the server: this edit follows the same change of the first

@@ -161,3 +161,20 @@ fn dump_except(data: &Path, skip: &[&str]) -> String {
     }
     out
 }
+
+/// A new inspection of the harness device's agency (SEC-1), with one checklist item.
+pub fn inspection(id: &str) -> fieldtrail_core::InspectionDoc {
+    let new = fieldtrail_core::NewInspection {
+        agency: "测试局".into(),
+        kind: fieldtrail_core::Kind::Inspection,
+        item_code: "AJ-0203".into(),
+        item_name: "非煤矿山安全检查".into(),
+        legal_basis: vec![],
+        party: Default::default(),
+        location: Default::default(),
+        officers: vec![],
+        started_at: chrono::Utc::now(),
+        checklist: vec!["安全出口".into()],
+    };
+    fieldtrail_core::InspectionDoc::create(id, &new, automerge::ActorId::random()).unwrap()
+}
