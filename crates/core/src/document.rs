@@ -92,13 +92,7 @@ impl InspectionDoc {
     /// reason, so the caller can keep its bytes aside instead of losing them.
     pub fn readable(doc: AutoCommit, id: &str) -> std::result::Result<(Self, InspectionView), Box<Unreadable>> {
         let this = InspectionDoc { doc };
-        let check = this.check_schema().and_then(|()| this.read()).and_then(|view| {
-            if view.inspection.id == id {
-                Ok(view)
-            } else {
-                Err(Error::Malformed(format!("the document says it is inspection {}", view.inspection.id)))
-            }
-        });
+        let check = this.check_schema().and_then(|()| this.check_complete(id));
         match check {
             Ok(view) => Ok((this, view)),
             Err(error) => Err(Box::new(Unreadable { doc: this.doc, error })),
@@ -413,13 +407,16 @@ impl InspectionDoc {
 
     /// Reads the whole document as the terminals will (SEC-3): every field, every evidence entry, and the id
     /// it claims, which must be `id`. A document that fails here would break every reader it reached.
-    pub fn check_complete(&self, id: &str) -> Result<()> {
+    pub fn check_complete(&self, id: &str) -> Result<InspectionView> {
         let view = self.read()?;
         self.evidence()?;
         if view.inspection.id != id {
-            return Err(Error::Invalid(format!("the document says it is inspection {}, not {id}", view.inspection.id)));
+            return Err(Error::Malformed(format!(
+                "the document says it is inspection {}, not {id}",
+                view.inspection.id
+            )));
         }
-        Ok(())
+        Ok(view)
     }
 
     fn put_party_signature(&mut self, signed: bool, evidence: Option<&str>, reason: &str, at: &str) -> Result<()> {

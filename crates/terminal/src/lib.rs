@@ -82,8 +82,8 @@ impl Terminal {
         f(&conn)
     }
 
-    /// Runs `f` in one immediate transaction: another process on the same data directory waits, so two
-    /// writers never build changes on the same base with the same actor.
+    /// Runs `f` in one immediate transaction: another process on the same data directory waits, so an edit's
+    /// load, change and store are never interleaved with another writer's.
     fn write<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         let mut conn = self.conn.lock().map_err(|_| Error::Invalid("terminal database lock poisoned".into()))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
