@@ -184,8 +184,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-log "e2e: a whole inspection"
-(cd ui/e2e && FIELDTRAIL_APP="$APP" E2E_MEDIA="$MEDIA" E2E_SCREENSHOTS="$SHOTS" E2E_RESULT="$WORK/result.json" \
+log "e2e: every spec in ui/e2e (a whole inspection first)"
+# Specs that need a second terminal or the server (conflicts, shares) get the CLI, the server and a work directory.
+(cd ui/e2e && FIELDTRAIL_APP="$APP" E2E_TERMINAL="$TERMINAL" E2E_SERVER="$SERVER" E2E_SERVER_BIN="$SERVER_BIN" \
+  E2E_SERVER_DATA="$WORK/server" E2E_DATA="$DATA" E2E_WORK="$WORK" E2E_AGENCY="$AGENCY" E2E_MEDIA="$MEDIA" E2E_SCREENSHOTS="$SHOTS" E2E_RESULT="$WORK/result.json" \
   E2E_PARTIES="$PARTY_A|$PARTY_B" E2E_FAILURE_DIR="${E2E_FAILURE_DIR:-${TMPDIR:-/tmp}}" TAURI_DRIVER_PORT="$PORT" \
   npm run --silent e2e)
 

@@ -14,24 +14,16 @@
 //   E2E_PARTIES        party names of seeded inspections the home screen must list, "|"-separated (optional)
 //   TAURI_DRIVER_PORT  tauri-driver's port (default 4444)
 //   E2E_FAILURE_DIR    where a failure's screenshot goes (default: the system's temporary directory)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { remote } from 'webdriverio'
+import {
+  $, OFFICER_1, OFFICER_2, browser, byTest, click, clickShown, drawSignature, enterPin, pick, present, required,
+  runSpec, scrollTo, shot, step, textOf, type, until,
+} from './lib.mjs'
 
-function required(name) {
-  const value = process.env[name]
-  if (!value) throw new Error(`${name} is not set`)
-  return value
-}
-
-const application = required('FIELDTRAIL_APP')
 const media = required('E2E_MEDIA')
-const shots = required('E2E_SCREENSHOTS')
 const resultFile = required('E2E_RESULT')
 const parties = (process.env.E2E_PARTIES ?? '').split('|').filter(Boolean)
-const OFFICER_1 = { number: '15080001', name: '张三', pin: '482913' }
-const OFFICER_2 = { number: '15080002', name: '李四', pin: '739251' }
 const PARTY = '临河区惠民食品超市'
 /** The demo catalogue's item the inspection is opened from (scripts/demo/catalogue.json). */
 const ITEM = {
@@ -46,158 +38,7 @@ const AMENDED = '责令改正：补齐冷藏柜温度记录'
 const INTERFERENCE = '店员阻挡拍摄冷藏柜，经劝说后停止'
 const AMEND_REASON = '现场复核发现温度记录缺失，原结果有误'
 
-const browser = await remote({
-  hostname: '127.0.0.1',
-  port: Number(process.env.TAURI_DRIVER_PORT ?? 4444),
-  logLevel: 'warn',
-  connectionRetryCount: 3,
-  capabilities: {
-    'tauri:options': { application },
-    // WebKitWebDriver speaks classic WebDriver only.
-    'wdio:enforceWebDriverClassic': true,
-  },
-})
-
-const $ = (selector) => browser.$(selector)
-const byTest = (id) => `[data-testid="${id}"]`
-const step = (text) => console.log(`- ${text}`)
-
-async function shot(name, { portrait = false } = {}) {
-  await browser.pause(400) // let transitions settle
-  mkdirSync(shots, { recursive: true })
-  await browser.saveScreenshot(join(shots, `${name}.png`))
-  console.log(`  saved ${name}.png`)
-  if (portrait) {
-    await browser.setWindowSize(800, 1280)
-    await browser.pause(600)
-    await browser.saveScreenshot(join(shots, `${name}-portrait.png`))
-    console.log(`  saved ${name}-portrait.png`)
-    await browser.setWindowSize(1280, 800)
-    await browser.pause(400)
-  }
-}
-
-async function click(selector) {
-  const el = await $(selector)
-  await el.waitForClickable({ timeout: 15_000, timeoutMsg: `${selector} is not clickable` })
-  await el.click()
-}
-
-/** Clicks the displayed one of the elements `selector` matches (a dialog once opened stays in the page, hidden). */
-async function clickShown(selector) {
-  let shown
-  await until(async () => {
-    for (const el of await browser.$$(selector)) {
-      if (await el.isDisplayed()) {
-        shown = el
-        return true
-      }
-    }
-    return false
-  }, `no ${selector} is displayed`)
-  await shown.waitForClickable({ timeout: 15_000, timeoutMsg: `${selector} is not clickable` })
-  await shown.click()
-}
-
-/** Replaces a field's text by typing, as an officer would; "\n" is the Enter key (a new line in a textarea). */
-async function type(selector, text) {
-  const el = await $(selector)
-  await el.waitForDisplayed({ timeout: 15_000, timeoutMsg: `${selector} is not displayed` })
-  // WebDriver's clear fires no input event, so Vue would keep the old value: empty it as a user would.
-  await browser.execute((s) => {
-    const input = document.querySelector(s)
-    input.value = ''
-    input.dispatchEvent(new Event('input', { bubbles: true }))
-  }, selector)
-  await el.addValue(text.replaceAll('\n', '\uE007'))
-}
-
-async function textOf(selector) {
-  const el = await $(selector)
-  await el.waitForDisplayed({ timeout: 15_000, timeoutMsg: `${selector} is not displayed` })
-  return (await el.getText()).trim()
-}
-
-async function until(condition, message, timeout = 20_000) {
-  await browser.waitUntil(condition, { timeout, interval: 250, timeoutMsg: message })
-}
-
-async function enterPin(pin) {
-  await type(`${byTest('pin-input')} input`, pin)
-  await clickShown('.van-dialog__confirm')
-}
-
-/** Officer `officer` presents: their PIN if asked, then the full-screen certificate; returns the QR text. */
-async function present(officer, screenshot) {
-  await click(`${byTest('present-button')}[data-number="${officer.number}"]`)
-  const dialog = await $(byTest('pin-input'))
-  if (await dialog.isDisplayed().catch(() => false)) await enterPin(officer.pin)
-  const qr = await $(byTest('presentation-qr'))
-  await qr.waitForDisplayed({ timeout: 20_000, timeoutMsg: `no presentation for ${officer.name}` })
-  const name = await textOf(byTest('certificate-name'))
-  if (name !== officer.name) throw new Error(`presentation shows ${name}, expected ${officer.name}`)
-  const text = await qr.getAttribute('data-qr')
-  if (!text?.startsWith('FTP1:')) throw new Error(`presentation QR is "${text?.slice(0, 20)}"`)
-  if (!(await $(`${byTest('presentation-qr')} svg`).isExisting())) throw new Error('no QR code drawn')
-  if (screenshot) await shot(screenshot, { portrait: true })
-  await click(byTest('presentation-done'))
-  await $(byTest('inspection-detail')).waitForDisplayed({ timeout: 10_000 })
-  return text
-}
-
-/** Puts a local file into the evidence screen's file input, as an officer picking it would. */
-async function pick(path) {
-  const input = await $(byTest('file-input'))
-  try {
-    await input.addValue(path)
-  } catch (error) {
-    // A WebDriver without file upload through send-keys: hand the same bytes to the input as a picked File.
-    console.warn(`  send-keys to the file input failed (${error.message}); using a DataTransfer`)
-    const name = path.split('/').pop()
-    const base64 = readFileSync(path).toString('base64')
-    await browser.execute(
-      (selector, fileName, data) => {
-        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0))
-        const transfer = new DataTransfer()
-        transfer.items.add(new File([bytes], fileName))
-        const el = document.querySelector(selector)
-        el.files = transfer.files
-        el.dispatchEvent(new Event('change', { bubbles: true }))
-      },
-      byTest('file-input'),
-      name,
-      base64,
-    )
-  }
-}
-
-/** Scrolls the page so that `selector` is in view (the element's own scrollIntoView, no pointer moves). */
-async function scrollTo(selector, block) {
-  await $(selector).waitForExist({ timeout: 10_000, timeoutMsg: `${selector} does not exist` })
-  await browser.execute((s, b) => document.querySelector(s)?.scrollIntoView({ block: b }), selector, block)
-  await browser.pause(300)
-}
-
-/** The party signs: a stroke drawn on the pad with WebDriver pointer actions (as a finger or a stylus would). */
-async function drawSignature() {
-  const pad = await $(byTest('signature-pad'))
-  await pad.waitForDisplayed({ timeout: 10_000, timeoutMsg: 'the signature pad did not open' })
-  const { width, height } = await pad.getSize()
-  // Offsets are from the pad's centre: a signature-like zigzag across the middle.
-  const points = [
-    [-0.35, 0.1], [-0.28, -0.2], [-0.2, 0.15], [-0.12, -0.18], [-0.04, 0.12], [0.05, -0.15], [0.14, 0.1],
-    [0.22, -0.12], [0.3, 0.14], [0.36, -0.05],
-  ].map(([x, y]) => ({ x: Math.round(x * width), y: Math.round(y * height) }))
-  const [first, ...rest] = points
-  const action = browser.action('pointer', { parameters: { pointerType: 'mouse' } })
-  action.move({ origin: pad, x: first.x, y: first.y }).down({ button: 0 })
-  for (const p of rest) action.move({ origin: pad, x: p.x, y: p.y, duration: 60 })
-  await action.up({ button: 0 }).perform()
-}
-
-let failed = false
-try {
-  await browser.setWindowSize(1280, 800).catch(() => {})
+await runSpec('inspection', async () => {
   await browser.execute(() => localStorage.removeItem('fieldtrail.locale'))
   await browser.refresh()
 
@@ -418,18 +259,4 @@ try {
   await until(async () => (await browser.$$(byTest('officer-card'))).length === 2, 'sign-out did not return to the officers')
   const unlockedTags = await browser.$$(`${byTest('officer-card')} .van-tag`).length
   if (unlockedTags !== 0) throw new Error(`${unlockedTags} officers still unlocked after sign-out`)
-} catch (error) {
-  failed = true
-  console.error(`e2e failed: ${error.stack ?? error}`)
-  try {
-    const failure = join(process.env.E2E_FAILURE_DIR ?? tmpdir(), 'e2e-failure.png')
-    await browser.saveScreenshot(failure)
-    console.error(`saved ${failure}`)
-    console.error((await browser.getPageSource()).slice(0, 4000))
-  } catch {
-    // The session may be gone; the error above is what matters.
-  }
-} finally {
-  await browser.deleteSession().catch(() => {})
-}
-process.exit(failed ? 1 : 0)
+})
