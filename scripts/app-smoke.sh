@@ -9,7 +9,8 @@
 # evidence, the party signs, interference, lock, amend, timeline, sync. Then a second terminal, registered with the
 # server, pulls the case and must see it locked with both presentations, the signature, the interference, the
 # amendment and the three evidence files (photo, audio, signature), and the server must hold their bytes.
-# Saves the main screens under docs/screenshots/.
+# Saves the main screens under docs/screenshots/. The app sees no CJK or Mongolian system font (a fontconfig of
+# DejaVu only): every screen is drawn with the fonts it bundles, as on a bare machine (LANG-1).
 #
 # Idempotent: every run uses new temporary data directories; every process it starts is stopped on exit.
 # Environment: CARGO_TARGET_DIR (default: target), TAURI_DRIVER_PORT (default 4444),
@@ -146,11 +147,28 @@ if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
-if [[ -z "$(fc-list :lang=zh 2>/dev/null)" ]]; then
-  log "no CJK font: installing fonts-noto-cjk"
-  if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends fonts-noto-cjk
-fi
+# LANG-1: the app must read on a machine with no CJK or Mongolian font, with only the fonts it brings. The app
+# (through tauri-driver and WebKitWebDriver) sees a fontconfig that offers DejaVu alone, whatever this machine has
+# installed, so the screenshots are what a bare machine shows; ui/e2e/fonts.e2e.mjs checks that it is so.
+DEJAVU=/usr/share/fonts/truetype/dejavu
+[[ -d "$DEJAVU" ]] || die "$DEJAVU is missing: apt-get install -y fonts-dejavu-core"
+mkdir -p "$WORK/fontconfig/cache"
+cat >"$WORK/fontconfig/fonts.conf" <<FONTS
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>$DEJAVU</dir>
+  <cachedir>$WORK/fontconfig/cache</cachedir>
+  <!-- fonts-dejavu-extra's maths face would otherwise be the best match for sans-serif. -->
+  <selectfont><rejectfont><glob>*/DejaVuMathTeXGyre.ttf</glob></rejectfont></selectfont>
+  <alias binding="same"><family>sans-serif</family><prefer><family>DejaVu Sans</family></prefer></alias>
+  <alias binding="same"><family>serif</family><prefer><family>DejaVu Serif</family></prefer></alias>
+  <alias binding="same"><family>monospace</family><prefer><family>DejaVu Sans Mono</family></prefer></alias>
+</fontconfig>
+FONTS
+export FONTCONFIG_FILE="$WORK/fontconfig/fonts.conf"
+[[ -z "$(fc-list :lang=zh)$(fc-list :lang=mn-cn)" ]] || die "the test fontconfig still offers a CJK or Mongolian font"
+log "fonts: the app sees only $(fc-list : family | sort -u | tr '\n' ',' | sed 's/,$//')"
 if curl -fsS "http://127.0.0.1:$PORT/status" >/dev/null 2>&1; then
   die "port $PORT is busy (another tauri-driver?); set TAURI_DRIVER_PORT"
 fi

@@ -318,6 +318,11 @@ const en: MessageSchema = {
       unnamed: 'Unnamed change',
     },
   },
+  // LANG-1: the region sign on the home screen (components/RegionSign.vue).
+  regionSign: {
+    label: 'Region',
+    mongolian: '{name} (Mongolian script)',
+  },
   errors: {
     generic: 'Something went wrong: {message}',
     codes: {

@@ -320,6 +320,11 @@ const zhCN = {
       unnamed: '未命名的修改',
     },
   },
+  // LANG-1: the region sign on the home screen (components/RegionSign.vue).
+  regionSign: {
+    label: '执法区域',
+    mongolian: '{name}（蒙古文）',
+  },
   errors: {
     generic: '操作失败：{message}',
     /** One sentence per `code` of the app's `{code, message}` errors. */
