@@ -149,7 +149,7 @@ await runSpec('fonts', async () => {
       box.id = 'font-specimen'
       box.style.cssText =
         'position:fixed;inset:80px 40px auto 40px;z-index:9999;background:#fff;border:2px solid #1d3557;' +
-        'padding:24px;font-size:40px;line-height:1.4;color:#111'
+        'padding:24px;font-size:40px;line-height:1.7;color:#111'
       const rows = [
         [`${sc} 400`, `font-family:"${sc}";font-weight:400`, `${hanzi} 巴彦淖尔市市场监督管理局`],
         [`${sc} 700`, `font-family:"${sc}";font-weight:700`, `${hanzi} 责令改正，。！`],
