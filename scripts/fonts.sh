@@ -4,7 +4,8 @@
 #   noto-sans-sc-regular.woff2, noto-sans-sc-bold.woff2   Noto Sans CJK SC (fonts-noto-cjk), subset to
 #       GB 2312 (all 7,445 characters: its 6,763 hanzi, punctuation, full-width forms, kana, Greek, Cyrillic),
 #       ASCII and Latin-1, general and CJK punctuation, half- and full-width forms, and every character written in
-#       ui/src, scripts/demo and the scripts' demo data (plus EXTRA_CHARS, for a name the sets above lack);
+#       ui/src, scripts/demo and the scripts' demo data, as git tracks them (plus EXTRA_CHARS, for a name the
+#       sets above lack);
 #   noto-sans-mongolian-regular.woff2                     Noto Sans Mongolian (fonts-noto-core), whole.
 # plus OFL.txt (the fonts' licence and copyright notices) and SOURCES.txt (package versions, sizes, counts).
 # The subset keeps the payload small (the whole SC face is 16 MB per weight as OTF); widen it by adding characters
