@@ -40,7 +40,8 @@ fn sync_2_a_result_conflict_survives_a_findings_save_and_one_edit_resolves_it() 
     for t in [&a, &b, &a] {
         rt.block_on(t.sync(&url)).unwrap();
     }
-    let expected = vec![("合格".to_owned(), b.device_id().to_owned()), ("责令改正".to_owned(), a.device_id().to_owned())];
+    let expected =
+        vec![("合格".to_owned(), b.device_id().to_owned()), ("责令改正".to_owned(), a.device_id().to_owned())];
     assert_eq!(result_values(&a.show(&id).unwrap()), expected);
     assert_eq!(result_values(&b.show(&id).unwrap()), expected);
     assert_eq!(a.list_inspections().unwrap()[0].conflicts, 1, "the list counts the conflict");
