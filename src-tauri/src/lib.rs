@@ -40,6 +40,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::catalogue::catalogue_search,
+            commands::conflicts::resolve_conflict,
             commands::evidence::add_evidence_bytes,
             commands::evidence::import_evidence,
             commands::evidence::list_evidence,

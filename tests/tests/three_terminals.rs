@@ -88,7 +88,7 @@ fn scenario(a_first: bool) {
     assert_eq!(view.inspection.checklist[1].result, CheckResult::Fail);
     assert_eq!(view.conflicts.len(), 1, "{:?}", view.conflicts);
     assert_eq!(view.conflicts[0].field, "result");
-    let mut values = view.conflicts[0].values.clone();
+    let mut values: Vec<String> = view.conflicts[0].values.iter().map(|v| v.value.clone()).collect();
     values.sort();
     assert_eq!(values, ["合格", "责令改正"]);
     assert_eq!(w.c.list_inspections().unwrap()[0].conflicts, 1);

@@ -7,15 +7,17 @@
 use crate::schema::*;
 use crate::{Amendment, Interference, LockRecord, PartySignature};
 use crate::{
-    CheckResult, ChecklistItem, Conflict, Edit, Error, Evidence, Inspection, InspectionView, Kind, LegalBasis,
-    Location, NewInspection, OfficerRef, Party, PresentationRecord, Status,
+    CheckResult, ChecklistItem, Edit, Error, Evidence, Inspection, InspectionView, Kind, LegalBasis, Location,
+    NewInspection, OfficerRef, Party, PresentationRecord, Status,
 };
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use chrono::{DateTime, Utc};
 
 mod amendment;
+mod writers;
 pub(crate) use amendment::read_amendment;
+pub use writers::device_of;
 
 /// One inspection (case file) as an automerge document.
 #[derive(Debug, Clone)]
@@ -243,7 +245,8 @@ impl InspectionDoc {
                 })
             })?,
         };
-        Ok(InspectionView { inspection, conflicts: r.conflicts })
+        let conflicts = writers::attribute(&self.doc, r.conflicts, &inspection);
+        Ok(InspectionView { inspection, conflicts })
     }
 
     /// Applies one edit as one change, stamped with the device time `at`. Returns the change's hash, or `None`
@@ -643,7 +646,7 @@ fn insert_check(doc: &mut AutoCommit, list: &ObjId, label: &str) -> Result<()> {
 /// Reads fields and collects the ones with concurrent values.
 struct Reader<'a> {
     doc: &'a AutoCommit,
-    conflicts: Vec<Conflict>,
+    conflicts: Vec<writers::Concurrent>,
 }
 
 impl<'a> Reader<'a> {
@@ -653,14 +656,18 @@ impl<'a> Reader<'a> {
 
     fn scalar(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<Option<ScalarValue>> {
         let all = self.doc.get_all(obj, key)?;
-        if all.len() > 1 {
-            self.conflicts
-                .push(Conflict { field: path.to_owned(), values: all.iter().map(|(v, _)| display(v)).collect() });
-        }
+        self.note_concurrent(path, &all);
         match all.into_iter().last() {
             None => Ok(None),
             Some((Value::Scalar(s), _)) => Ok(Some(s.into_owned())),
             Some((Value::Object(_), _)) => Err(Error::Malformed(format!("'{path}' is an object, expected a value"))),
+        }
+    }
+
+    fn note_concurrent(&mut self, path: &str, all: &[(Value<'_>, ObjId)]) {
+        if all.len() > 1 {
+            let values = all.iter().map(|(v, op)| (display(v), op.clone())).collect();
+            self.conflicts.push(writers::Concurrent { field: path.to_owned(), values });
         }
     }
 
@@ -705,10 +712,7 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<ObjId> {
         let all = self.doc.get_all(obj, key)?;
-        if all.len() > 1 {
-            self.conflicts
-                .push(Conflict { field: path.to_owned(), values: all.iter().map(|(v, _)| display(v)).collect() });
-        }
+        self.note_concurrent(path, &all);
         match all.into_iter().last() {
             Some((Value::Object(_), id)) => Ok(id),
             _ => Err(Error::Malformed(format!("'{path}' is missing or not an object"))),

@@ -122,3 +122,55 @@ impl Edit {
         }
     }
 }
+
+impl Edit {
+    /// The ordinary edit that sets `field` (a [`Conflict`](crate::Conflict)'s path) of `inspection` to `value`:
+    /// how an officer resolves a conflict, by picking one of its values or writing a new one (SYNC-2). The
+    /// edit writes that one field, which replaces every concurrent value; the other fields it names keep the
+    /// value they have, so they are not written.
+    pub fn resolving(inspection: &crate::Inspection, field: &str, value: &str) -> Result<Edit, crate::Error> {
+        let v = value.to_owned();
+        let cannot = || crate::Error::Invalid(format!("the field '{field}' is not set by an officer's edit"));
+        Ok(match field {
+            "result" => Edit::SetResult(v),
+            "findings" => Edit::SetFindings(v),
+            "kind" => Edit::SetKind(value.parse()?),
+            "item.code" => Edit::SetItem { code: v, name: inspection.item_name.clone() },
+            "item.name" => Edit::SetItem { code: inspection.item_code.clone(), name: v },
+            "category" => Edit::SetScope { category: v, region: inspection.region.clone() },
+            "region" => Edit::SetScope { category: inspection.category.clone(), region: v },
+            "location.address" => Edit::SetLocation(Location { address: v, ..inspection.location.clone() }),
+            "ended_at" => Edit::SetEndedAt(
+                DateTime::parse_from_rfc3339(value)
+                    .map_err(|_| crate::Error::Invalid(format!("'{value}' is not an RFC 3339 time")))?
+                    .with_timezone(&Utc),
+            ),
+            party if party.starts_with("party.") => {
+                let mut p = inspection.party.clone();
+                let slot = match &party["party.".len()..] {
+                    "name" => &mut p.name,
+                    "credit_code" => &mut p.credit_code,
+                    "id_number" => &mut p.id_number,
+                    "address" => &mut p.address,
+                    "phone" => &mut p.phone,
+                    _ => return Err(cannot()),
+                };
+                *slot = v;
+                Edit::SetParty(p)
+            }
+            check if check.starts_with("checklist[") => {
+                let (id, what) = check["checklist[".len()..].split_once("].").ok_or_else(cannot)?;
+                if !inspection.checklist.iter().any(|c| c.id == id) {
+                    return Err(crate::Error::NotFound(format!("no checklist item '{id}' in this inspection")));
+                }
+                let item_id = id.to_owned();
+                match what {
+                    "result" => Edit::SetChecklistResult { item_id, result: value.parse()? },
+                    "note" => Edit::SetChecklistNote { item_id, note: v },
+                    _ => return Err(cannot()),
+                }
+            }
+            _ => return Err(cannot()),
+        })
+    }
+}

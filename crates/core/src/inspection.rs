@@ -214,7 +214,23 @@ pub struct Conflict {
     /// Path of the field, e.g. `result`, `party.name`, `checklist[c2].result`.
     pub field: String,
     /// All concurrent values, the winner last.
-    pub values: Vec<String>,
+    pub values: Vec<ConflictValue>,
+}
+
+/// One of a conflicting field's values and who wrote it, read from the change that holds its operation (SYNC-2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ConflictValue {
+    pub value: String,
+    /// The change that wrote it (hex hash).
+    pub change: String,
+    /// The device that wrote it: its id, as the change's actor names it (docs/architecture.md, actors).
+    pub device: String,
+    /// The writing device's clock when it wrote it (RFC 3339): recorded as claimed.
+    pub device_time: String,
+    /// The officer who wrote it, only when that change carries their signature verified with the certificate
+    /// they presented for this inspection (a lock, an amendment); `None` for plain edits, which no officer signs.
+    pub officer: Option<OfficerRef>,
 }
 
 /// An inspection together with its unresolved conflicts.

@@ -27,14 +27,14 @@ pub mod trail;
 mod trail_record;
 
 pub use catalogue::{CatalogueItem, ItemCatalogue};
-pub use document::{InspectionDoc, Unreadable};
+pub use document::{InspectionDoc, Unreadable, device_of};
 pub use edit::Edit;
 pub use error::Error;
 pub use evidence::{Evidence, MediaKind};
 pub use inspection::{Amendment, Interference, LockRecord, PartySignature};
 pub use inspection::{
-    CheckResult, ChecklistItem, Conflict, Inspection, InspectionSummary, InspectionView, Kind, LegalBasis, Location,
-    NewInspection, OfficerRef, Party, PresentationRecord, Status,
+    CheckResult, ChecklistItem, Conflict, ConflictValue, Inspection, InspectionSummary, InspectionView, Kind,
+    LegalBasis, Location, NewInspection, OfficerRef, Party, PresentationRecord, Status,
 };
 pub use schema::SCHEMA_VERSION;
 pub use timeline::TimelineEntry;

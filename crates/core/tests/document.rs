@@ -118,7 +118,7 @@ fn sync_2_concurrent_result_is_a_conflict_and_an_edit_resolves_it() {
     assert_eq!(va.inspection.checklist[0].result, CheckResult::Pass);
     assert_eq!(va.conflicts.len(), 1, "{:?}", va.conflicts);
     assert_eq!(va.conflicts[0].field, "result");
-    let mut values = va.conflicts[0].values.clone();
+    let mut values: Vec<String> = va.conflicts[0].values.iter().map(|v| v.value.clone()).collect();
     values.sort();
     assert_eq!(values, vec!["合格".to_string(), "责令改正".to_string()]);
 

@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod catalogue;
+mod conflicts;
 pub mod device_key;
 mod error;
 pub mod evidence;

@@ -100,6 +100,14 @@ enum InspectionCommand {
     },
     /// Edit an inspection.
     Edit(EditArgs),
+    /// Resolve a conflict: set FIELD (as `inspection show` names it, e.g. result) to one of its values or a new one.
+    Resolve {
+        id: String,
+        #[arg(long)]
+        field: String,
+        #[arg(long)]
+        value: String,
+    },
     /// Print the document's heads (its state, as change hashes).
     Heads { id: String },
     /// Present an officer's certificate for this inspection (亮证); prints the QR text.
@@ -427,6 +435,7 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
             );
             terminal.edit(&args.id, &edits)?;
         }
+        InspectionCommand::Resolve { id, field, value } => terminal.resolve_conflict(&id, &field, &value)?,
         InspectionCommand::Present { id, officer, pin, qr } => cli_officer::present(terminal, &id, &officer, &pin, qr)?,
         InspectionCommand::Lock { id, officer, pin } => {
             terminal.lock(&id, &terminal.unlock(&officer, &pin)?)?;
@@ -594,7 +603,17 @@ fn render(view: &InspectionView) -> String {
         view.conflicts
             .iter()
             .find(|c| c.field == field)
-            .map(|c| format!("   <<CONFLICT: {}>>", c.values.join(" | ")))
+            .map(|c| {
+                let values: Vec<String> = c
+                    .values
+                    .iter()
+                    .map(|v| {
+                        let officer = v.officer.as_ref().map(|o| format!("{} {}, ", o.certificate_number, o.name));
+                        format!("{} ({}device {}, {})", v.value, officer.unwrap_or_default(), v.device, v.device_time)
+                    })
+                    .collect();
+                format!("   <<CONFLICT: {}>>", values.join(" | "))
+            })
             .unwrap_or_default()
     };
     let mut out = String::new();
@@ -622,7 +641,10 @@ fn render(view: &InspectionView) -> String {
     line("findings", &i.findings, "findings");
     line("result", &i.result, "result");
     if !view.conflicts.is_empty() {
-        out.push_str(&format!("{} field(s) in conflict: edit them to resolve\n", view.conflicts.len()));
+        out.push_str(&format!(
+            "{} field(s) in conflict: edit them or `inspection resolve` to resolve\n",
+            view.conflicts.len()
+        ));
     }
     out
 }

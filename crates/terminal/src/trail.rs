@@ -76,11 +76,8 @@ impl Terminal {
         }
         for entry in &mut entries {
             entry.delivered = delivered.remove(&entry.hash);
-            // A device's actors start with its UUID's bytes (store::session_actor), so the device id can be shown.
-            if let Ok(bytes) = hex::decode(&entry.actor)
-                && let Some(Ok(id)) = bytes.get(..16).map(uuid::Uuid::from_slice)
-            {
-                entry.actor = id.to_string();
+            if let Ok(bytes) = hex::decode(&entry.actor) {
+                entry.actor = fieldtrail_core::device_of(&automerge::ActorId::from(bytes));
             }
         }
         Ok(entries)

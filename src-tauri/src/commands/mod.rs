@@ -1,6 +1,7 @@
 //! The app's Tauri commands, one module per area; each calls the terminal crate and nothing else.
 
 pub mod catalogue;
+pub mod conflicts;
 pub mod evidence;
 pub mod inspections;
 pub mod officers;
