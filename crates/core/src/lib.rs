@@ -17,6 +17,7 @@ pub mod identity;
 pub mod inflation;
 mod inspection;
 pub mod lock_rule;
+pub mod position;
 pub mod protocol;
 mod schema;
 pub mod share;
@@ -31,6 +32,7 @@ pub use document::{InspectionDoc, Unreadable};
 pub use edit::Edit;
 pub use error::Error;
 pub use evidence::{Evidence, MediaKind};
+pub use position::{AbsenceReason, Fix, Position, PositionSource};
 pub use inspection::{Amendment, Interference, LockRecord, PartySignature};
 pub use inspection::{
     CheckResult, ChecklistItem, Conflict, Inspection, InspectionSummary, InspectionView, Kind, LegalBasis, Location,
