@@ -323,10 +323,12 @@ mod tests {
         assert!(dropped.verify_signatures(None).is_err(), "a removed position still verifies");
 
         // An absence is signed too: nobody can add a position afterwards.
-        let absent = signed(Evidence { position: Some(crate::Position::absent(crate::AbsenceReason::NoFix)), ..sample() });
+        let absent =
+            signed(Evidence { position: Some(crate::Position::absent(crate::AbsenceReason::NoFix)), ..sample() });
         absent.verify_signatures(None).unwrap();
         assert!(Evidence { position: Some(fix()), ..absent.clone() }.verify_signatures(None).is_err());
-        let other = Evidence { position: Some(crate::Position::absent(crate::AbsenceReason::PermissionRefused)), ..absent };
+        let other =
+            Evidence { position: Some(crate::Position::absent(crate::AbsenceReason::PermissionRefused)), ..absent };
         assert!(other.verify_signatures(None).is_err());
     }
 

@@ -32,12 +32,12 @@ pub use document::{InspectionDoc, Unreadable};
 pub use edit::Edit;
 pub use error::Error;
 pub use evidence::{Evidence, MediaKind};
-pub use position::{AbsenceReason, Fix, Position, PositionSource};
 pub use inspection::{Amendment, Interference, LockRecord, PartySignature};
 pub use inspection::{
     CheckResult, ChecklistItem, Conflict, Inspection, InspectionSummary, InspectionView, Kind, LegalBasis, Location,
     NewInspection, OfficerRef, Party, PresentationRecord, Status,
 };
+pub use position::{AbsenceReason, Fix, Position, PositionSource};
 pub use schema::SCHEMA_VERSION;
 pub use timeline::TimelineEntry;
 pub use trail_record::{amendment_message, lock_message, verify_amendment, verify_lock};

@@ -192,6 +192,24 @@ impl Position {
     }
 }
 
+impl std::fmt::Display for Position {
+    /// One line for reports and the command line: the fix with accuracy, time and source, or why there is none.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Position::Fix(x) => write!(
+                f,
+                "{:.6},{:.6} ±{} m at {} ({})",
+                x.latitude,
+                x.longitude,
+                x.accuracy_m,
+                x.at,
+                x.source.as_str()
+            ),
+            Position::Absent { reason } => write!(f, "no position: {}", reason.as_str()),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -249,8 +267,7 @@ mod tests {
         for v in variants {
             assert_ne!(Position::Fix(v).signing_bytes(), bytes);
         }
-        let absences: Vec<Vec<u8>> =
-            AbsenceReason::ALL.iter().map(|r| Position::absent(*r).signing_bytes()).collect();
+        let absences: Vec<Vec<u8>> = AbsenceReason::ALL.iter().map(|r| Position::absent(*r).signing_bytes()).collect();
         assert!(absences.iter().all(|a| *a != bytes));
         assert_ne!(absences[0], absences[1]);
         assert_ne!(absences[1], absences[2]);

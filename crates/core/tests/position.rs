@@ -60,10 +60,7 @@ fn evidence(sha_byte: &str, position: Option<Position>) -> Evidence {
 /// when the inspection is created and read back after a save and load on another device.
 #[test]
 fn rec1_start_position_round_trips_through_the_document() {
-    let cases = [fix()]
-        .into_iter()
-        .chain(AbsenceReason::ALL.iter().map(|r| Position::absent(*r)))
-        .collect::<Vec<_>>();
+    let cases = [fix()].into_iter().chain(AbsenceReason::ALL.iter().map(|r| Position::absent(*r))).collect::<Vec<_>>();
     for position in cases {
         let mut doc = InspectionDoc::create("case-1", &new_inspection(position.clone()), actor(1)).unwrap();
         let loaded = InspectionDoc::load(&doc.save(), actor(2)).unwrap();
