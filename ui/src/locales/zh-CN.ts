@@ -320,6 +320,23 @@ const zhCN = {
       unnamed: '未命名的修改',
     },
   },
+  // Where (REC-1, REC-2): the position recorded at the start and with each capture.
+  position: {
+    label: '位置',
+    item: '位置：{position}',
+    fix: '{lat}, {lon}（精度 ±{accuracy} 米，{time}，{source}）',
+    sources: {
+      device: '设备定位',
+      fixed: '固定位置（测试用，非实测）',
+      entered: '手工录入',
+    },
+    absent: {
+      no_fix: '无位置：规定时间内未获得定位',
+      permission_refused: '无位置：定位权限被拒绝',
+      no_source: '无位置：本设备没有定位来源',
+    },
+    notRecorded: '未记录（早于位置记录功能）',
+  },
   errors: {
     generic: '操作失败：{message}',
     /** One sentence per `code` of the app's `{code, message}` errors. */
