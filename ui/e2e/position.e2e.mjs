@@ -16,6 +16,7 @@ const terminal = required('E2E_TERMINAL')
 const [lat, lon, accuracy] = required('E2E_FIXED_POSITION').split(',').map(Number)
 const coordinates = `${lat.toFixed(6)}, ${lon.toFixed(6)}`
 const ITEM_CODE = 'SCJG-JC-001'
+const PARTY = '临河区位置测试商店'
 
 await runSpec('position', async () => {
   step('officer 1 unlocks')
@@ -30,7 +31,7 @@ await runSpec('position', async () => {
   await type(`${byTest('catalogue-search')} input`, '食品经营')
   await click(`${byTest('catalogue-item')}[data-code="${ITEM_CODE}"]`)
   await type(`${byTest('region-input')} input`, '150802')
-  await type(`${byTest('party-name-input')} input`, '临河区位置测试商店')
+  await type(`${byTest('party-name-input')} input`, PARTY)
   await click(byTest('create-inspection'))
   await $(byTest('inspection-detail')).waitForDisplayed({ timeout: 15_000, timeoutMsg: 'the inspection did not open' })
   const header = await $(byTest('detail-position'))
@@ -40,8 +41,9 @@ await runSpec('position', async () => {
   if (state !== 'fix') throw new Error(`the start position is "${state}", not a fix`)
   for (const part of [coordinates, `±${Math.round(accuracy)} 米`, '固定位置（测试用，非实测）'])
     if (!shown.includes(part)) throw new Error(`the header shows "${shown}", without "${part}"`)
-  const id = (await browser.getUrl()).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0]
-  if (!id) throw new Error(`no inspection id in ${await browser.getUrl()}`)
+  const list = JSON.parse(execFileSync(terminal, ['--data', data, 'inspection', 'list', '--json'], { encoding: 'utf8' }))
+  const id = list.find((i) => i.party_name === PARTY)?.id
+  if (!id) throw new Error(`the app's store has no inspection of ${PARTY}`)
 
   step('a captured photo records and shows its position (REC-2)')
   await click(byTest('evidence-button'))
