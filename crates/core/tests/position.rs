@@ -109,7 +109,8 @@ fn rec1_documents_from_before_positions_still_read() {
 /// document unreadable with a reason naming the field, instead of being read as something it is not.
 #[test]
 fn rec1_a_malformed_position_is_refused_with_its_field() {
-    let bad: [(&str, &dyn Fn(&mut automerge::AutoCommit, &automerge::ObjId)); 3] = [
+    type Spoil = dyn Fn(&mut automerge::AutoCommit, &automerge::ObjId);
+    let bad: [(&str, &Spoil); 3] = [
         ("state", &|d, o| d.put(o, "state", "lost").unwrap()),
         ("reason", &|d, o| {
             d.put(o, "state", "absent").unwrap();
