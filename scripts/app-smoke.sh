@@ -189,10 +189,12 @@ fi
 
 # --- Drive ------------------------------------------------------------------------------------------------------
 log "starting tauri-driver on 127.0.0.1:$PORT"
-# The app inherits its environment from tauri-driver (through WebKitWebDriver): its data, the sync server, and
-# XDG directories of its own so that the webview's storage starts empty.
+# The app inherits its environment from tauri-driver (through WebKitWebDriver): its data, the sync server, its
+# position source (a FIXED position: there is no GPS here; a fake the app records as source "fixed"), and XDG
+# directories of its own so that the webview's storage starts empty.
+FIXED_POSITION="${FIELDTRAIL_FIXED_POSITION:-40.7574,107.3940,12}"
 mkdir -p "$WORK/xdg/data" "$WORK/xdg/config" "$WORK/xdg/cache"
-FIELDTRAIL_DATA="$DATA" FIELDTRAIL_SERVER="$SERVER" \
+FIELDTRAIL_DATA="$DATA" FIELDTRAIL_SERVER="$SERVER" FIELDTRAIL_FIXED_POSITION="$FIXED_POSITION" \
   XDG_DATA_HOME="$WORK/xdg/data" XDG_CONFIG_HOME="$WORK/xdg/config" XDG_CACHE_HOME="$WORK/xdg/cache" \
   setsid tauri-driver --port "$PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
 DRIVER_PID=$!
@@ -205,7 +207,7 @@ done
 log "e2e: every spec in ui/e2e (a whole inspection first)"
 # Specs that need a second terminal or the server (conflicts, shares) get the CLI, the server and a work directory.
 (cd ui/e2e && FIELDTRAIL_APP="$APP" E2E_TERMINAL="$TERMINAL" E2E_SERVER="$SERVER" E2E_SERVER_BIN="$SERVER_BIN" \
-  E2E_SERVER_DATA="$WORK/server" E2E_DATA="$DATA" E2E_WORK="$WORK" E2E_AGENCY="$AGENCY" E2E_MEDIA="$MEDIA" E2E_SCREENSHOTS="$SHOTS" E2E_RESULT="$WORK/result.json" \
+  E2E_SERVER_DATA="$WORK/server" E2E_DATA="$DATA" E2E_WORK="$WORK" E2E_AGENCY="$AGENCY" E2E_FIXED_POSITION="$FIXED_POSITION" E2E_MEDIA="$MEDIA" E2E_SCREENSHOTS="$SHOTS" E2E_RESULT="$WORK/result.json" \
   E2E_PARTIES="$PARTY_A|$PARTY_B" E2E_FAILURE_DIR="${E2E_FAILURE_DIR:-${TMPDIR:-/tmp}}" TAURI_DRIVER_PORT="$PORT" \
   npm run --silent e2e)
 
@@ -237,11 +239,16 @@ if (!i.party_signature?.signed || !/^[0-9a-f]{64}$/.test(i.party_signature.evide
   problems.push(`party signature ${JSON.stringify(i.party_signature)}`)
 if ((i.interferences ?? []).length !== 1 || i.interferences[0].recorded_by !== '15080001')
   problems.push(`interferences ${JSON.stringify(i.interferences)}`)
+// REC-1: the start position travelled with the case (the app ran with the fixed, fake position source).
+if (i.position?.state !== 'fix' || i.position.source !== 'fixed') problems.push(`position ${JSON.stringify(i.position)}`)
 if (problems.length) { console.error(`the server's copy is wrong: ${problems.join('; ')}`); process.exit(1) }
 console.log(`server copy: ${i.item_name} / ${i.party.name} / ${i.status} / presented by ${[...presenters].join(', ')}`)
 NODE
 HASHES=$(grep -oE '\b[0-9a-f]{64}\b' "$WORK/evidence.txt" | sort -u)
 [[ $(wc -l <<<"$HASHES") -eq 3 ]] || die "expected three evidence items (photo, audio, party's signature) on the server's copy, got: $(cat "$WORK/evidence.txt")"
+# REC-2: each capture on the server's copy carries its position, and its signature (covering it) verifies.
+[[ $(grep -c '(fixed)\].*  signed  ' "$WORK/evidence.txt") -eq 3 ]] \
+  || die "expected three signed evidence items with the fixed position, got: $(cat "$WORK/evidence.txt")"
 for sha in $HASHES; do
   stored=$(sqlite3 "file:$WORK/server/server.db?mode=ro" "SELECT count(*) FROM blobs WHERE sha256 = '$sha'")
   [[ "$stored" == 1 ]] || die "the server does not hold evidence $sha"

@@ -75,8 +75,11 @@ fn make() -> Result<Bundles, String> {
         t.present(&locked, officer).map_err(err)?;
     }
     let signer = std::sync::Arc::new(t.unlock("15080001", "482913").map_err(err)?);
+    let at = chrono::DateTime::from_timestamp(crate::context::NOW, 0).unwrap_or_default();
+    let position =
+        fieldtrail_core::Fix::new(40.75, 107.39, 8.0, at, fieldtrail_core::PositionSource::Entered).map_err(err)?;
     let capture =
-        Capture { signer: Some(signer), latitude: Some(40.75), longitude: Some(107.39), ..Capture::default() };
+        Capture { signer: Some(signer), position: fieldtrail_core::Position::Fix(position), ..Capture::default() };
     t.add_evidence(&locked, wav().as_slice(), &capture).map_err(err)?;
     t.lock(&locked, &officers[0]).map_err(err)?;
     let locked_bundle = export(&locked, "locked.tar")?;

@@ -86,6 +86,7 @@ pub fn new_inspection() -> NewInspection {
         location: Location { latitude: Some(40.7574), longitude: Some(107.3877), address: "临河区新华街".into() },
         officers: vec![OfficerRef { certificate_number: "15080001".into(), name: "张三".into() }],
         started_at: chrono::DateTime::from_timestamp(NOW, 0).unwrap_or_default(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["证照是否齐全".into(), "冷藏温度是否达标".into()],
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod position;
 pub mod settings;
 pub mod state;
 pub mod views;
@@ -33,6 +34,7 @@ pub fn run() {
             std::fs::create_dir_all(&settings.data_dir)?;
             let terminal = Terminal::open(&settings.data_dir)?;
             tracing::info!(data_dir = %settings.data_dir.display(), server = %settings.server, "terminal opened");
+            app.manage(position::PositionSource::from_settings(settings.fixed_position.as_deref())?);
             app.manage(terminal);
             app.manage(settings);
             app.manage(state::Unlocked::default());

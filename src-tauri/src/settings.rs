@@ -17,6 +17,9 @@ pub struct Settings {
     /// Directory of the local store: `$FIELDTRAIL_DATA`, else the platform's app data directory.
     #[ts(type = "string")]
     pub data_dir: PathBuf,
+    /// `$FIELDTRAIL_FIXED_POSITION` (`LAT,LON,ACCURACY_M`): a fixed position every capture records, a fake for
+    /// tests and demonstrations on machines without a location service. See [`crate::position`].
+    pub fixed_position: Option<String>,
 }
 
 impl Settings {
@@ -31,6 +34,7 @@ impl Settings {
         Self {
             server: var("FIELDTRAIL_SERVER").unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
             data_dir: var("FIELDTRAIL_DATA").map_or(default_data_dir, PathBuf::from),
+            fixed_position: var("FIELDTRAIL_FIXED_POSITION"),
         }
     }
 }
@@ -48,14 +52,20 @@ mod tests {
         let settings = Settings::from_lookup(env(&[]), PathBuf::from("/app/data"));
         assert_eq!(settings.server, DEFAULT_SERVER);
         assert_eq!(settings.data_dir, PathBuf::from("/app/data"));
+        assert_eq!(settings.fixed_position, None);
     }
 
     #[test]
     fn environment_overrides_defaults() {
-        let vars = [("FIELDTRAIL_SERVER", "http://10.0.0.2:9000"), ("FIELDTRAIL_DATA", "/tmp/ft")];
+        let vars = [
+            ("FIELDTRAIL_SERVER", "http://10.0.0.2:9000"),
+            ("FIELDTRAIL_DATA", "/tmp/ft"),
+            ("FIELDTRAIL_FIXED_POSITION", "40.7574,107.3940,12"),
+        ];
         let settings = Settings::from_lookup(env(&vars), PathBuf::from("/app/data"));
         assert_eq!(settings.server, "http://10.0.0.2:9000");
         assert_eq!(settings.data_dir, PathBuf::from("/tmp/ft"));
+        assert_eq!(settings.fixed_position.as_deref(), Some("40.7574,107.3940,12"));
     }
 
     #[test]
@@ -68,8 +78,11 @@ mod tests {
 
     #[test]
     fn serialises_with_snake_case_fields() -> Result<(), serde_json::Error> {
-        let settings = Settings { server: "http://s".into(), data_dir: PathBuf::from("/d") };
-        assert_eq!(serde_json::to_value(&settings)?, serde_json::json!({"server": "http://s", "data_dir": "/d"}));
+        let settings = Settings { server: "http://s".into(), data_dir: PathBuf::from("/d"), fixed_position: None };
+        assert_eq!(
+            serde_json::to_value(&settings)?,
+            serde_json::json!({"server": "http://s", "data_dir": "/d", "fixed_position": null})
+        );
         Ok(())
     }
 }

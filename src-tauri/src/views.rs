@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use fieldtrail_core::identity::{CertificateBody, Presentation, Verification};
 use fieldtrail_core::{
-    CheckResult, Edit, Evidence, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party, Status,
+    CheckResult, Edit, Evidence, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party, Position, Status,
 };
 use fieldtrail_terminal::{OfficerSummary, UploadOutcome};
 use serde::{Deserialize, Serialize};
@@ -186,8 +186,8 @@ pub struct InspectionDraft {
 }
 
 impl InspectionDraft {
-    /// The inspection to create, started now.
-    pub fn new_inspection(&self) -> NewInspection {
+    /// The inspection to create, started now at `position` (REC-1).
+    pub fn new_inspection(&self, position: Position) -> NewInspection {
         NewInspection {
             agency: self.agency.clone(),
             kind: self.kind,
@@ -198,6 +198,7 @@ impl InspectionDraft {
             location: self.location.clone(),
             officers: self.officers.clone(),
             started_at: Utc::now(),
+            position,
             checklist: self.checklist.clone(),
         }
     }

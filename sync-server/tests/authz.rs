@@ -33,6 +33,7 @@ fn inspection(id: &str) -> InspectionDoc {
         location: Default::default(),
         officers: vec![],
         started_at: Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["证照是否齐全".into()],
     };
     InspectionDoc::create(id, &new, ActorId::random()).unwrap()

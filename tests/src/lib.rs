@@ -202,6 +202,7 @@ pub fn sample_inspection(party: &str) -> NewInspection {
             OfficerRef { certificate_number: "15080002".into(), name: "李四".into() },
         ],
         started_at: Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["证照是否齐全".into(), "冷藏温度是否达标".into(), "进货查验记录".into()],
     }
 }

@@ -59,6 +59,7 @@ fn new_case(n: usize) -> InspectionDoc {
         location: Location::default(),
         officers: vec![],
         started_at: Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["证照是否齐全".into(), "冷藏温度是否达标".into(), "进货查验记录".into()],
     };
     let id = format!("00000000-0000-4000-8000-{n:012x}");

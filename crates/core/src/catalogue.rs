@@ -42,6 +42,7 @@ impl CatalogueItem {
         location: Location,
         officers: Vec<OfficerRef>,
         started_at: DateTime<Utc>,
+        position: crate::Position,
     ) -> NewInspection {
         NewInspection {
             agency: agency.to_owned(),
@@ -53,6 +54,7 @@ impl CatalogueItem {
             location,
             officers,
             started_at,
+            position,
             checklist: self.checklist.clone(),
         }
     }
@@ -164,6 +166,7 @@ mod tests {
             Location::default(),
             vec![],
             Utc::now(),
+            crate::Position::default(),
         );
         assert_eq!(new.item_name, "食品生产经营日常监督检查");
         assert_eq!(new.legal_basis[0].article, "第八十七条");

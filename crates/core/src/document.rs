@@ -7,8 +7,8 @@
 use crate::schema::*;
 use crate::{Amendment, Interference, LockRecord, PartySignature};
 use crate::{
-    CheckResult, ChecklistItem, Edit, Error, Evidence, Inspection, InspectionView, Kind, LegalBasis, Location,
-    NewInspection, OfficerRef, Party, PresentationRecord, Status,
+    CheckResult, ChecklistItem, Edit, Error, Evidence, Fix, Inspection, InspectionView, Kind, LegalBasis, Location,
+    NewInspection, OfficerRef, Party, Position, PresentationRecord, Status,
 };
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
@@ -61,6 +61,7 @@ impl InspectionDoc {
             insert_officer(&mut doc, &officers, officer)?;
         }
         doc.put(ROOT, STARTED_AT, ScalarValue::Timestamp(new.started_at.timestamp_millis()))?;
+        put_position(&mut doc, &ROOT, &new.position)?;
         doc.put(ROOT, ENDED_AT, ScalarValue::Null)?;
         let checklist = doc.put_object(ROOT, CHECKLIST, ObjType::List)?;
         for label in &new.checklist {
@@ -188,6 +189,7 @@ impl InspectionDoc {
                 })
             })?,
             started_at: r.time(&ROOT, STARTED_AT, "started_at")?.unwrap_or_default(),
+            position: r.optional_map(&ROOT, POSITION, |r, obj| r.position(obj, POSITION))?,
             ended_at: r.time(&ROOT, ENDED_AT, "ended_at")?,
             checklist: r.list(&ROOT, CHECKLIST, "checklist", |r, obj, _| {
                 let id = r.string(obj, CHECK_ID, "checklist[].id")?;
@@ -503,6 +505,7 @@ impl InspectionDoc {
                 exif_time: opt_string(&mut r, EV_EXIF_TIME)?,
                 latitude: r.float(&obj, EV_LATITUDE, &p(EV_LATITUDE))?,
                 longitude: r.float(&obj, EV_LONGITUDE, &p(EV_LONGITUDE))?,
+                position: r.optional_map(&obj, POSITION, |r, pos| r.position(pos, &p(POSITION)))?,
                 orientation: r.opt_uint(&obj, EV_ORIENTATION, &p(EV_ORIENTATION))?.map(|v| v as u16),
                 duration_ms: r.opt_uint(&obj, EV_DURATION_MS, &p(EV_DURATION_MS))?,
                 width: r.opt_uint(&obj, EV_WIDTH, &p(EV_WIDTH))?.map(|v| v as u32),
@@ -630,6 +633,30 @@ fn insert_evidence(doc: &mut AutoCommit, list: &ObjId, e: &Evidence) -> Result<(
     doc.put(&obj, EV_DEVICE_PUBLIC_KEY, e.device_public_key.as_str())?;
     doc.put(&obj, EV_DEVICE_SIGNATURE, e.device_signature.as_str())?;
     doc.put(&obj, EV_OFFICER_SIGNATURE, opt_str(&e.officer_signature))?;
+    if let Some(position) = &e.position {
+        put_position(doc, &obj, position)?;
+    }
+    Ok(())
+}
+
+/// Writes a position as the map under `position` of `parent`, checked first: a fix off the Earth is refused.
+fn put_position(doc: &mut AutoCommit, parent: &ObjId, position: &Position) -> Result<()> {
+    position.validate()?;
+    let obj = doc.put_object(parent, POSITION, ObjType::Map)?;
+    match position {
+        Position::Fix(f) => {
+            doc.put(&obj, POS_STATE, POS_FIX)?;
+            doc.put(&obj, POS_LATITUDE, f.latitude)?;
+            doc.put(&obj, POS_LONGITUDE, f.longitude)?;
+            doc.put(&obj, POS_ACCURACY_M, f.accuracy_m)?;
+            doc.put(&obj, POS_AT, f.at.as_str())?;
+            doc.put(&obj, POS_SOURCE, f.source.as_str())?;
+        }
+        Position::Absent { reason } => {
+            doc.put(&obj, POS_STATE, POS_ABSENT)?;
+            doc.put(&obj, POS_REASON, reason.as_str())?;
+        }
+    }
     Ok(())
 }
 
@@ -733,6 +760,36 @@ impl<'a> Reader<'a> {
                 Ok(Some(each(self, &id)?))
             }
         }
+    }
+
+    /// A position map: a fix with all its parts, or an absence with a reason this build knows.
+    fn position(&mut self, obj: &ObjId, path: &str) -> Result<Position> {
+        let state = self.string(obj, POS_STATE, &format!("{path}.state"))?;
+        let number = |r: &mut Self, key: &str| {
+            r.float(obj, key, &format!("{path}.{key}"))?
+                .ok_or_else(|| Error::Malformed(format!("'{path}.{key}' is missing")))
+        };
+        let position = match state.as_str() {
+            POS_FIX => Position::Fix(Fix {
+                latitude: number(self, POS_LATITUDE)?,
+                longitude: number(self, POS_LONGITUDE)?,
+                accuracy_m: number(self, POS_ACCURACY_M)?,
+                at: self.string(obj, POS_AT, &format!("{path}.at"))?,
+                source: self.named(obj, POS_SOURCE, &format!("{path}.source"))?,
+            }),
+            POS_ABSENT => Position::absent(self.named(obj, POS_REASON, &format!("{path}.reason"))?),
+            other => return Err(Error::Malformed(format!("'{path}.state' is '{other}', expected fix or absent"))),
+        };
+        position.validate().map_err(|e| Error::Malformed(format!("'{path}': {e}")))?;
+        Ok(position)
+    }
+
+    /// A value stored by its name, e.g. an absence reason; an unknown name is an error naming the field.
+    fn named<T: std::str::FromStr<Err = Error>>(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<T> {
+        self.string(obj, key, path)?.parse().map_err(|e: Error| match e {
+            Error::Malformed(why) | Error::Invalid(why) => Error::Malformed(format!("'{path}': {why}")),
+            other => other,
+        })
     }
 
     fn boolean(&mut self, obj: &ObjId, key: &str, path: &str) -> Result<bool> {

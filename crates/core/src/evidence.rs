@@ -5,7 +5,7 @@
 //! C2PA idea). [`Evidence::signing_payload`] is the one canonical encoding that is signed and verified, so the
 //! terminal, the server and an auditor all check the same bytes.
 
-use crate::Error;
+use crate::{Error, Position};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -75,6 +75,10 @@ pub struct Evidence {
     /// Where: the device's position at capture if the app gave one, else the photo's EXIF GPS.
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The device's position at capture, or why there is none (REC-1, REC-2). `None` only in evidence taken
+    /// before positions were recorded; its signature then keeps the layout it was made with.
+    #[serde(default)]
+    pub position: Option<Position>,
     /// EXIF orientation (1–8) of photos.
     pub orientation: Option<u16>,
     /// Duration of audio and video when the container states it.
@@ -93,10 +97,13 @@ pub struct Evidence {
 
 /// Domain tag of the signed payload; a new layout gets a new tag so old signatures keep their meaning.
 const PAYLOAD_TAG: &[u8] = b"fieldtrail-evidence/1";
+/// Layout 2 appends the capture's [`Position`] (fix or reason for none) to layout 1.
+const PAYLOAD_TAG_POSITION: &[u8] = b"fieldtrail-evidence/2";
 
 impl Evidence {
     /// The canonical bytes that the device (and later the officer) signs: hash, size, media type, capture time,
-    /// GPS, device and officer, each length-prefixed so no two field lists encode alike.
+    /// GPS, device, officer and the capture's position, each length-prefixed so no two field lists encode alike.
+    /// Evidence from before positions keeps layout 1, so its signatures still verify.
     pub fn signing_payload(&self) -> Vec<u8> {
         fn field(out: &mut Vec<u8>, bytes: &[u8]) {
             out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
@@ -106,7 +113,7 @@ impl Evidence {
             v.map(|v| v.to_bits().to_be_bytes().to_vec()).unwrap_or_default()
         }
         let mut out = Vec::with_capacity(256);
-        field(&mut out, PAYLOAD_TAG);
+        field(&mut out, if self.position.is_some() { PAYLOAD_TAG_POSITION } else { PAYLOAD_TAG });
         field(&mut out, self.sha256.as_bytes());
         field(&mut out, &self.size.to_be_bytes());
         field(&mut out, self.media_type.as_bytes());
@@ -116,6 +123,9 @@ impl Evidence {
         field(&mut out, &coord(self.longitude));
         field(&mut out, self.device_id.as_bytes());
         field(&mut out, self.officer.as_deref().unwrap_or_default().as_bytes());
+        if let Some(position) = &self.position {
+            field(&mut out, &position.signing_bytes());
+        }
         out
     }
 
@@ -154,6 +164,9 @@ impl Evidence {
             if value.is_some_and(|v| !v.is_finite()) {
                 return Err(Error::Invalid(format!("{name} must be a finite number")));
             }
+        }
+        if let Some(position) = &self.position {
+            position.validate()?;
         }
         if self.device_signature.is_empty() {
             return Err(Error::Invalid("evidence must be signed by the device".into()));
@@ -238,6 +251,7 @@ mod tests {
             exif_time: None,
             latitude: Some(40.0),
             longitude: Some(107.0),
+            position: None,
             orientation: None,
             duration_ms: None,
             width: None,
@@ -270,6 +284,75 @@ mod tests {
         assert_eq!(e.signing_payload(), base);
     }
 
+    fn signed(mut e: Evidence) -> Evidence {
+        let key = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[7u8; 32]).unwrap();
+        use ring::signature::KeyPair;
+        e.device_public_key = hex::encode(key.public_key().as_ref());
+        e.device_signature = hex::encode(key.sign(&e.signing_payload()).as_ref());
+        e
+    }
+
+    fn fix() -> crate::Position {
+        let at = chrono::DateTime::from_timestamp_millis(1_795_000_000_000).unwrap();
+        crate::Position::Fix(crate::Fix::new(40.7574, 107.394, 12.0, at, crate::PositionSource::Device).unwrap())
+    }
+
+    /// REC-1, REC-2: the device signature covers the capture's position; moving it, blurring its accuracy,
+    /// changing its time or source, or claiming it was absent, all fail verification.
+    #[test]
+    fn rec2_signature_covers_the_position_and_tampering_fails() {
+        let e = signed(Evidence { position: Some(fix()), ..sample() });
+        e.verify_signatures(None).unwrap();
+        let crate::Position::Fix(f) = fix() else { unreachable!() };
+        let tampered = [
+            crate::Fix { latitude: 40.7575, ..f.clone() },
+            crate::Fix { longitude: 107.3941, ..f.clone() },
+            crate::Fix { accuracy_m: 3.0, ..f.clone() },
+            crate::Fix { at: "2026-11-18T08:00:00.000Z".into(), ..f.clone() },
+            crate::Fix { source: crate::PositionSource::Entered, ..f.clone() },
+        ];
+        for t in tampered {
+            let bad = Evidence { position: Some(crate::Position::Fix(t.clone())), ..e.clone() };
+            assert!(bad.verify_signatures(None).is_err(), "tampered {t:?} still verifies");
+        }
+        for reason in crate::AbsenceReason::ALL {
+            let bad = Evidence { position: Some(crate::Position::absent(*reason)), ..e.clone() };
+            assert!(bad.verify_signatures(None).is_err(), "a fix rewritten as absent ({reason:?}) verifies");
+        }
+        let dropped = Evidence { position: None, ..e.clone() };
+        assert!(dropped.verify_signatures(None).is_err(), "a removed position still verifies");
+
+        // An absence is signed too: nobody can add a position afterwards.
+        let absent =
+            signed(Evidence { position: Some(crate::Position::absent(crate::AbsenceReason::NoFix)), ..sample() });
+        absent.verify_signatures(None).unwrap();
+        assert!(Evidence { position: Some(fix()), ..absent.clone() }.verify_signatures(None).is_err());
+        let other =
+            Evidence { position: Some(crate::Position::absent(crate::AbsenceReason::PermissionRefused)), ..absent };
+        assert!(other.verify_signatures(None).is_err());
+    }
+
+    /// REC-2: evidence signed before positions existed (layout 1, no position) still verifies, and a position
+    /// added to it later does not.
+    #[test]
+    fn rec2_evidence_from_before_positions_still_verifies() {
+        let old = signed(sample());
+        assert!(old.position.is_none());
+        old.verify_signatures(None).unwrap();
+        assert!(Evidence { position: Some(fix()), ..old.clone() }.verify_signatures(None).is_err());
+        // Its stored JSON, without the key, still reads.
+        let mut json = serde_json::to_value(&old).unwrap();
+        json.as_object_mut().unwrap().remove("position");
+        assert_eq!(serde_json::from_value::<Evidence>(json).unwrap(), old);
+    }
+
+    #[test]
+    fn validate_refuses_an_impossible_position() {
+        let crate::Position::Fix(f) = fix() else { unreachable!() };
+        let e = Evidence { position: Some(crate::Position::Fix(crate::Fix { latitude: 95.0, ..f })), ..sample() };
+        assert!(e.validate().is_err());
+    }
+
     #[test]
     fn validate_refuses_bad_hash_and_empty_files() {
         let mut e = sample();
@@ -292,6 +375,7 @@ mod tests {
             location: Default::default(),
             officers: vec![],
             started_at: chrono::DateTime::UNIX_EPOCH,
+            position: crate::Position::default(),
             checklist: vec![],
         };
         crate::InspectionDoc::create("case-1", &new, automerge::ActorId::from([actor; 16].as_slice())).unwrap()

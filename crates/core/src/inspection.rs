@@ -1,5 +1,6 @@
 //! The inspection as the rest of FieldTrail sees it: plain typed values materialised from the document.
 
+use crate::Position;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -195,6 +196,9 @@ pub struct Inspection {
     pub officers: Vec<OfficerRef>,
     /// RFC 3339, device clock.
     pub started_at: String,
+    /// Where the device was when the inspection started, or why that is unknown (REC-1). `None` only in
+    /// inspections opened before positions were recorded.
+    pub position: Option<Position>,
     pub ended_at: Option<String>,
     pub checklist: Vec<ChecklistItem>,
     pub findings: String,
@@ -286,5 +290,7 @@ pub struct NewInspection {
     pub location: Location,
     pub officers: Vec<OfficerRef>,
     pub started_at: DateTime<Utc>,
+    /// The device's position at the start, or why there is none (REC-1).
+    pub position: Position,
     pub checklist: Vec<String>,
 }

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod inflation;
 mod inspection;
 pub mod lock_rule;
+pub mod position;
 pub mod protocol;
 mod schema;
 pub mod share;
@@ -36,6 +37,7 @@ pub use inspection::{
     CheckResult, ChecklistItem, Conflict, ConflictValue, Inspection, InspectionSummary, InspectionView, Kind,
     LegalBasis, Location, NewInspection, OfficerRef, Party, PresentationRecord, Status,
 };
+pub use position::{AbsenceReason, Fix, Position, PositionSource};
 pub use schema::SCHEMA_VERSION;
 pub use timeline::TimelineEntry;
 pub use trail_record::{amendment_message, lock_message, verify_amendment, verify_lock};

@@ -80,6 +80,20 @@ pub(crate) const IF_DESCRIPTION: &str = "description";
 pub(crate) const IF_BY: &str = "recorded_by";
 pub(crate) const IF_AT: &str = "at";
 
+// Where (REC-1, REC-2): the position when the inspection started (top level) and at each capture (in each
+// evidence map), a map whose `state` says fix or absent. Documents and evidence from before positions have no
+// such key and read it as `None`; an inspection's position is a fact of the case, never amended.
+pub(crate) const POSITION: &str = "position";
+pub(crate) const POS_STATE: &str = "state";
+pub(crate) const POS_FIX: &str = "fix";
+pub(crate) const POS_ABSENT: &str = "absent";
+pub(crate) const POS_LATITUDE: &str = "latitude";
+pub(crate) const POS_LONGITUDE: &str = "longitude";
+pub(crate) const POS_ACCURACY_M: &str = "accuracy_m";
+pub(crate) const POS_AT: &str = "at";
+pub(crate) const POS_SOURCE: &str = "source";
+pub(crate) const POS_REASON: &str = "reason";
+
 /// The top-level keys an amendment may change (SEC-2, REC-4): the record's content. Never the lock, the
 /// status, the agency, the scope, who presented, the party's signature, interference or evidence: those are
 /// facts of the case, not its findings.

@@ -29,6 +29,7 @@ fn new_inspection() -> NewInspection {
         location: Location { latitude: Some(40.7574), longitude: Some(107.3877), address: "临河区新华街".into() },
         officers: vec![OfficerRef { certificate_number: "15080001".into(), name: "张三".into() }],
         started_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["证照是否齐全".into(), "冷藏温度是否达标".into()],
     }
 }

@@ -78,6 +78,7 @@ fn case(actor: u8) -> InspectionDoc {
         location: Location::default(),
         officers: vec![],
         started_at: Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["证照是否齐全".into()],
     };
     let mut doc =

@@ -214,6 +214,11 @@ pub fn verify_bundle_from<R: Read>(reader: R, trusted: &[Vec<u8>], log_keys: &[V
     } else {
         report.fail(format!("the document is inspection {}, not {}", inspection.id, manifest.inspection_id));
     }
+    // REC-1: where it started, as recorded; bound by the lock's signature over the heads once locked.
+    match &inspection.position {
+        Some(p) => report.ok(format!("started {}; {p}", inspection.started_at)),
+        None => report.ok(format!("started {}; no position recorded (opened before positions)", inspection.started_at)),
+    }
 
     let trust = if trusted.is_empty() {
         for a in &manifest.authorities {
@@ -317,8 +322,10 @@ pub fn verify_bundle_from<R: Read>(reader: R, trusted: &[Vec<u8>], log_keys: &[V
                 let officer_key = e.officer.as_ref().and_then(|o| keys.get(o)).map(Vec::as_slice);
                 match e.verify_signatures(officer_key.filter(|_| e.officer_signature.is_some())) {
                     Ok(()) => report.ok(format!(
-                        "{name}: intact; signed by device{}",
-                        if e.officer_signature.is_some() && officer_key.is_some() { " and officer" } else { "" }
+                        "{name}: intact; signed by device{}{}",
+                        if e.officer_signature.is_some() && officer_key.is_some() { " and officer" } else { "" },
+                        // The position is inside the signed payload, so it is reported as verified with it.
+                        e.position.map(|p| format!("; {p}")).unwrap_or_default()
                     )),
                     Err(err) => report.fail(format!("{name}: {err}")),
                 }

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Subcommand;
+use fieldtrail_core::{AbsenceReason, Fix, Position, PositionSource};
 use fieldtrail_terminal::{Capture, Terminal, UploadOptions, UploadOutcome};
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,10 +13,10 @@ pub enum EvidenceCommand {
     Add {
         inspection: String,
         file: PathBuf,
+        /// Where the device is as LATITUDE,LONGITUDE,ACCURACY_M, signed with the evidence (REC-2); without it
+        /// the evidence records that this device has no position source.
         #[arg(long, allow_hyphen_values = true)]
-        latitude: Option<f64>,
-        #[arg(long, allow_hyphen_values = true)]
-        longitude: Option<f64>,
+        position: Option<String>,
         /// The capturing officer's certificate number; with --pin, the officer signs the evidence.
         #[arg(long)]
         officer: Option<String>,
@@ -47,12 +48,17 @@ pub enum EvidenceCommand {
 
 pub async fn run(terminal: &Terminal, cmd: EvidenceCommand) -> anyhow::Result<()> {
     match cmd {
-        EvidenceCommand::Add { inspection, file, latitude, longitude, officer, pin, json } => {
+        EvidenceCommand::Add { inspection, file, position, officer, pin, json } => {
             let signer = match (&officer, pin) {
                 (Some(number), Some(pin)) => Some(std::sync::Arc::new(terminal.unlock(number, &pin)?)),
                 _ => None,
             };
-            let capture = Capture { latitude, longitude, officer, signer, original_name: String::new() };
+            let capture = Capture {
+                position: self::position(position.as_deref())?,
+                officer,
+                signer,
+                original_name: String::new(),
+            };
             let evidence = terminal
                 .add_evidence_file(&inspection, &file, &capture)
                 .with_context(|| format!("taking {} into inspection {inspection}", file.display()))?;
@@ -74,8 +80,16 @@ pub async fn run(terminal: &Terminal, cmd: EvidenceCommand) -> anyhow::Result<()
                     };
                     let signed = if Terminal::verify_evidence_signature(&e) { "signed" } else { "BAD SIGNATURE" };
                     println!(
-                        "{}  {:<6} {:<12} {:>12}  {}  {}  {}  {}",
-                        e.sha256, e.kind, e.media_type, e.size, e.captured_at, place, signed, e.original_name
+                        "{}  {:<6} {:<12} {:>12}  {}  {}  [{}]  {}  {}",
+                        e.sha256,
+                        e.kind,
+                        e.media_type,
+                        e.size,
+                        e.captured_at,
+                        place,
+                        describe(e.position.as_ref()),
+                        signed,
+                        e.original_name
                     );
                 }
             }
@@ -115,6 +129,23 @@ pub async fn run(terminal: &Terminal, cmd: EvidenceCommand) -> anyhow::Result<()
         }
     }
     Ok(())
+}
+
+/// The position typed after `--position` (LATITUDE,LONGITUDE,ACCURACY_M), a fix taken now and entered by
+/// hand; without one, the truth for a command line: no position source.
+pub fn position(text: Option<&str>) -> anyhow::Result<Position> {
+    match text {
+        None => Ok(Position::absent(AbsenceReason::NoSource)),
+        Some(t) => Ok(Position::Fix(Fix::parse(t, chrono::Utc::now(), PositionSource::Entered)?)),
+    }
+}
+
+/// One line for a recorded position: the fix with its accuracy, time and source, or why there is none.
+pub fn describe(position: Option<&Position>) -> String {
+    match position {
+        None => "position not recorded (before positions)".into(),
+        Some(p) => p.to_string(),
+    }
 }
 
 /// `verify`: exits with status 1 when any file is missing or changed, or any receipt does not verify.

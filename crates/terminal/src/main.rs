@@ -161,6 +161,9 @@ enum InspectionCommand {
         id: String,
         #[arg(long)]
         image: std::path::PathBuf,
+        /// Where the device is as LATITUDE,LONGITUDE,ACCURACY_M, signed with the signature image.
+        #[arg(long, allow_hyphen_values = true)]
+        position: Option<String>,
     },
     /// The party refused to sign; record what they said.
     RefuseSignature {
@@ -252,6 +255,10 @@ struct NewArgs {
     longitude: Option<f64>,
     #[arg(long, default_value = "")]
     address: String,
+    /// Where the device is as LATITUDE,LONGITUDE,ACCURACY_M, recorded as the start position (REC-1); without
+    /// it the inspection records that this device has no position source.
+    #[arg(long, allow_hyphen_values = true)]
+    position: Option<String>,
     /// Officer as CERTIFICATE_NUMBER:NAME; repeatable.
     #[arg(long = "officer")]
     officers: Vec<String>,
@@ -478,9 +485,9 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
                 }
             }
         }
-        InspectionCommand::Sign { id, image } => {
+        InspectionCommand::Sign { id, image, position } => {
             let bytes = std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
-            println!("{}", terminal.party_signed(&id, &bytes, None)?);
+            println!("{}", terminal.party_signed(&id, &bytes, None, cli_evidence::position(position.as_deref())?)?);
         }
         InspectionCommand::RefuseSignature { id, reason } => terminal.signature_refused(&id, &reason)?,
         InspectionCommand::Share(_) | InspectionCommand::Unshare(_) => unreachable!("shares are sent by main"),
@@ -568,6 +575,7 @@ fn new_inspection(a: NewArgs, item: Option<&CatalogueItem>) -> anyhow::Result<Ne
         location: Location { latitude: a.latitude, longitude: a.longitude, address: a.address },
         officers,
         started_at: chrono::Utc::now(),
+        position: cli_evidence::position(a.position.as_deref())?,
         checklist,
     })
 }
@@ -632,6 +640,7 @@ fn render(view: &InspectionView) -> String {
         line("officer", &format!("{} {}", o.certificate_number, o.name), "");
     }
     line("started", &i.started_at, "started_at");
+    line("position", &cli_evidence::describe(i.position.as_ref()), "position");
     line("ended", i.ended_at.as_deref().unwrap_or("-"), "ended_at");
     line("status", i.status.as_str(), "status");
     for c in &i.checklist {

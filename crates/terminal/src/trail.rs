@@ -33,14 +33,17 @@ impl Terminal {
     }
 
     /// The party signed on the tablet (REC-5): the signature image is taken in as evidence (hashed, stored,
-    /// signed by the device and the officer holding the tablet) and the inspection records its hash.
+    /// signed by the device and the officer holding the tablet, with where the tablet was) and the inspection
+    /// records its hash.
     pub fn party_signed(
         &self,
         inspection_id: &str,
         image: &[u8],
         officer: Option<std::sync::Arc<UnlockedOfficer>>,
+        position: fieldtrail_core::Position,
     ) -> Result<String> {
-        let capture = Capture { signer: officer, original_name: "party-signature.png".into(), ..Capture::default() };
+        let capture =
+            Capture { signer: officer, original_name: "party-signature.png".into(), position, ..Capture::default() };
         let evidence = self.add_evidence(inspection_id, image, &capture)?;
         if evidence.kind != fieldtrail_core::evidence::MediaKind::Photo {
             return Err(Error::Invalid("a signature is an image".into()));

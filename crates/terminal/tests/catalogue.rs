@@ -56,6 +56,7 @@ fn rec1_opens_an_inspection_from_a_catalogue_item() {
         Location::default(),
         vec![],
         Utc::now(),
+        fieldtrail_core::Position::default(),
     );
     let id = t.create_inspection(&new).unwrap();
     t.edit(&id, &[Edit::SetScope { category: item.category.clone(), region: "150823".into() }]).unwrap();

@@ -36,6 +36,7 @@ fn inspection(t: &Terminal) -> String {
         location: Default::default(),
         officers: vec![],
         started_at: chrono::Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec![],
     })
     .unwrap()
@@ -113,8 +114,10 @@ fn rec2_capture_position_and_officer_are_signed() {
     let t = Terminal::open(dir.path()).unwrap();
     let id = inspection(&t);
     let capture = Capture {
-        latitude: Some(40.75),
-        longitude: Some(107.39),
+        position: fieldtrail_core::Position::Fix(
+            fieldtrail_core::Fix::parse("40.75,107.39,8", chrono::Utc::now(), fieldtrail_core::PositionSource::Entered)
+                .unwrap(),
+        ),
         officer: Some("15080001".into()),
         signer: None,
         original_name: "现场照片.jpg".into(),

@@ -38,6 +38,7 @@ fn inspection(t: &Terminal) -> String {
         location: Default::default(),
         officers: vec![],
         started_at: chrono::Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec![],
     })
     .unwrap()

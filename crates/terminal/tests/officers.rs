@@ -86,6 +86,7 @@ fn inspection(t: &Terminal, category: &str, region: &str) -> String {
             location: Default::default(),
             officers: vec![],
             started_at: Utc::now(),
+            position: fieldtrail_core::Position::default(),
             checklist: vec![],
         })
         .unwrap();
@@ -327,13 +328,13 @@ fn rec_5_party_signature_refusal_and_interference() {
     t.enrol(&p1, &c1, PIN).unwrap();
     let zhang = std::sync::Arc::new(t.unlock("15080001", PIN).unwrap());
     let id = inspection(&t, "食品安全", "150802");
-    let sha = t.party_signed(&id, &photo(), Some(zhang.clone())).unwrap();
+    let sha = t.party_signed(&id, &photo(), Some(zhang.clone()), Default::default()).unwrap();
     let view = t.show(&id).unwrap().inspection;
     let signature = view.party_signature.unwrap();
     assert!(signature.signed);
     assert_eq!(signature.evidence.as_deref(), Some(sha.as_str()));
     assert!(t.list_evidence(&id).unwrap().iter().any(|e| e.sha256 == sha), "the image is evidence");
-    assert!(t.party_signed(&id, b"not an image", None).is_err());
+    assert!(t.party_signed(&id, b"not an image", None, Default::default()).is_err());
 
     let other = inspection(&t, "食品安全", "150802");
     assert!(t.signature_refused(&other, "").is_err(), "a refusal records what was said");
@@ -519,7 +520,7 @@ fn trail_3_case_bundle_verifies_offline() {
     t.present(&id, &li).unwrap();
     let capture = fieldtrail_terminal::Capture { signer: Some(zhang.clone()), ..Default::default() };
     let photo_sha = t.add_evidence(&id, photo().as_slice(), &capture).unwrap().sha256;
-    t.party_signed(&id, &photo()[..], Some(zhang.clone())).unwrap();
+    t.party_signed(&id, &photo()[..], Some(zhang.clone()), Default::default()).unwrap();
     t.lock(&id, &zhang).unwrap();
     t.amend(&id, Edit::SetResult("责令改正".into()), "复核", &li).unwrap();
 
@@ -588,8 +589,10 @@ fn trail_1_rewritten_evidence_metadata_is_named() {
     t.present(&id, &zhang).unwrap();
     let capture = fieldtrail_terminal::Capture {
         signer: Some(zhang),
-        latitude: Some(40.75),
-        longitude: Some(107.39),
+        position: fieldtrail_core::Position::Fix(
+            fieldtrail_core::Fix::parse("40.75,107.39,8", chrono::Utc::now(), fieldtrail_core::PositionSource::Entered)
+                .unwrap(),
+        ),
         ..Default::default()
     };
     t.add_evidence(&id, photo().as_slice(), &capture).unwrap();

@@ -18,6 +18,7 @@ fn new_inspection() -> NewInspection {
         location: Default::default(),
         officers: vec![],
         started_at: Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["车辆轴数".into()],
     }
 }

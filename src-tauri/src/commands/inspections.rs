@@ -5,6 +5,7 @@ use fieldtrail_terminal::Terminal;
 use tauri::State;
 
 use crate::AppError;
+use crate::position::{POSITION_TIMEOUT, PositionSource};
 use crate::state::Unlocked;
 use crate::views::{InspectionDraft, InspectionEdit};
 
@@ -15,11 +16,16 @@ pub fn list_inspections(terminal: State<'_, Terminal>) -> Result<Vec<InspectionS
     Ok(terminal.list_inspections()?)
 }
 
-/// Opens an inspection with its scope (category and region); returns its id.
+/// Opens an inspection with its scope (category and region) where the tablet is now (REC-1); returns its id.
+/// Async: the position source is waited for off the window's thread.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub fn create_inspection(terminal: State<'_, Terminal>, draft: InspectionDraft) -> Result<String, AppError> {
-    let id = terminal.create_inspection(&draft.new_inspection())?;
+pub async fn create_inspection(
+    terminal: State<'_, Terminal>,
+    source: State<'_, PositionSource>,
+    draft: InspectionDraft,
+) -> Result<String, AppError> {
+    let id = terminal.create_inspection(&draft.new_inspection(source.current(POSITION_TIMEOUT).await))?;
     terminal.edit(&id, &[draft.scope()])?;
     Ok(id)
 }

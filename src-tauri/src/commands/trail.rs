@@ -7,19 +7,22 @@ use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
 
 use crate::AppError;
+use crate::position::{POSITION_TIMEOUT, PositionSource};
 use crate::state::Unlocked;
 use crate::views::InspectionEdit;
 
 /// The party signed on the pad: the PNG arrives as the raw request body (no JSON, no base64); the headers
 /// `inspection-id` and `officer` (the unlocked officer holding the tablet, who signs the evidence) say where it
-/// goes. Resolves to the SHA-256 of the signature image, kept as evidence.
+/// goes; the tablet's position is signed with the image. Resolves to the SHA-256 of the signature image, kept as evidence.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub fn party_signed(
+pub async fn party_signed(
     request: Request<'_>,
     terminal: State<'_, Terminal>,
     unlocked: State<'_, Unlocked>,
+    source: State<'_, PositionSource>,
 ) -> Result<String, AppError> {
+    let position = source.current(POSITION_TIMEOUT).await;
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(AppError::new("invalid_input", "party_signed takes the signature's PNG as the raw body"));
@@ -28,7 +31,7 @@ pub fn party_signed(
         "" => None,
         number => Some(unlocked.get(number)?),
     };
-    Ok(terminal.party_signed(header("inspection-id"), bytes.as_slice(), officer)?)
+    Ok(terminal.party_signed(header("inspection-id"), bytes.as_slice(), officer, position)?)
 }
 
 /// The party refused to sign; `reason` is what they said.

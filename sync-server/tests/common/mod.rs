@@ -174,6 +174,7 @@ pub fn inspection(id: &str) -> fieldtrail_core::InspectionDoc {
         location: Default::default(),
         officers: vec![],
         started_at: chrono::Utc::now(),
+        position: fieldtrail_core::Position::default(),
         checklist: vec!["安全出口".into()],
     };
     fieldtrail_core::InspectionDoc::create(id, &new, automerge::ActorId::random()).unwrap()

@@ -341,6 +341,23 @@ const en: MessageSchema = {
     check: { result: 'result of checklist item “{label}”', note: 'note of checklist item “{label}”' },
     party: { name: 'party name', credit_code: 'credit code', id_number: 'ID number', address: 'party address', phone: 'phone' },
   },
+  // Where (REC-1, REC-2): the position recorded at the start and with each capture.
+  position: {
+    label: 'Position',
+    item: 'Position: {position}',
+    fix: '{lat}, {lon} (±{accuracy} m, {time}, {source})',
+    sources: {
+      device: 'device location',
+      fixed: 'fixed position (test, not measured)',
+      entered: 'entered by hand',
+    },
+    absent: {
+      no_fix: 'No position: no fix within the time limit',
+      permission_refused: 'No position: location permission refused',
+      no_source: 'No position: this device has no position source',
+    },
+    notRecorded: 'Not recorded (before positions were recorded)',
+  },
   errors: {
     generic: 'Something went wrong: {message}',
     codes: {

@@ -343,6 +343,23 @@ const zhCN = {
     check: { result: '检查项“{label}”的结果', note: '检查项“{label}”的备注' },
     party: { name: '当事人名称', credit_code: '统一社会信用代码', id_number: '身份证号码', address: '当事人地址', phone: '联系电话' },
   },
+  // Where (REC-1, REC-2): the position recorded at the start and with each capture.
+  position: {
+    label: '位置',
+    item: '位置：{position}',
+    fix: '{lat}, {lon}（精度 ±{accuracy} 米，{time}，{source}）',
+    sources: {
+      device: '设备定位',
+      fixed: '固定位置（测试用，非实测）',
+      entered: '手工录入',
+    },
+    absent: {
+      no_fix: '无位置：规定时间内未获得定位',
+      permission_refused: '无位置：定位权限被拒绝',
+      no_source: '无位置：本设备没有定位来源',
+    },
+    notRecorded: '未记录（早于位置记录功能）',
+  },
   errors: {
     generic: '操作失败：{message}',
     /** One sentence per `code` of the app's `{code, message}` errors. */

@@ -11,7 +11,7 @@ pub mod upload;
 use crate::device_key::{self, DeviceKey};
 use crate::error::{Error, Result};
 use crate::{Terminal, store};
-use fieldtrail_core::{Edit, Evidence, MediaKind};
+use fieldtrail_core::{Edit, Evidence, MediaKind, Position};
 use rusqlite::{OptionalExtension, params};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,9 +21,9 @@ pub use upload::{UploadOptions, UploadOutcome};
 /// What the app or CLI knows about a capture beyond the bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Capture {
-    /// The device's position when the photo or recording was taken, if the app has one.
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
+    /// The device's position when the photo or recording was taken, or why there is none (REC-1, REC-2);
+    /// signed with the evidence. The default is absent, no source: what a caller without one can truthfully say.
+    pub position: Position,
     /// The capturing officer's certificate number, recorded as claimed when no `signer` is given.
     pub officer: Option<String>,
     /// The capturing officer, unlocked: their certificate number is recorded and their certified key signs
@@ -98,8 +98,10 @@ impl Terminal {
             officer: capture.signer.as_ref().map(|o| o.certificate().body().number.clone()).or(capture.officer.clone()),
             original_name: capture.original_name.clone(),
             exif_time: probe.exif_time,
-            latitude: capture.latitude.or(probe.latitude),
-            longitude: capture.longitude.or(probe.longitude),
+            // The device's fix when there is one, else what the photo's own EXIF GPS says.
+            latitude: capture.position.fix().map(|f| f.latitude).or(probe.latitude),
+            longitude: capture.position.fix().map(|f| f.longitude).or(probe.longitude),
+            position: Some(capture.position.clone()),
             orientation: probe.orientation,
             duration_ms: probe.duration_ms,
             width: probe.width,
@@ -168,7 +170,7 @@ impl Terminal {
         }
     }
 
-    /// Whether an evidence entry's device signature holds over its hash, time, place and device.
+    /// Whether an evidence entry's device signature holds over its hash, time, place, position and device.
     pub fn verify_evidence_signature(evidence: &Evidence) -> bool {
         device_key::verify_hex(&evidence.device_public_key, &evidence.signing_payload(), &evidence.device_signature)
     }

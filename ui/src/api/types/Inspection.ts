@@ -9,6 +9,7 @@ import type { LockRecord } from "./LockRecord";
 import type { OfficerRef } from "./OfficerRef";
 import type { Party } from "./Party";
 import type { PartySignature } from "./PartySignature";
+import type { Position } from "./Position";
 import type { PresentationRecord } from "./PresentationRecord";
 import type { Status } from "./Status";
 
@@ -27,4 +28,9 @@ region: string, legal_basis: Array<LegalBasis>, party: Party, location: Location
 /**
  * RFC 3339, device clock.
  */
-started_at: string, ended_at: string | null, checklist: Array<ChecklistItem>, findings: string, result: string, status: Status, presentations: Array<PresentationRecord>, lock: LockRecord | null, amendments: Array<Amendment>, party_signature: PartySignature | null, interferences: Array<Interference>, };
+started_at: string, 
+/**
+ * Where the device was when the inspection started, or why that is unknown (REC-1). `None` only in
+ * inspections opened before positions were recorded.
+ */
+position: Position | null, ended_at: string | null, checklist: Array<ChecklistItem>, findings: string, result: string, status: Status, presentations: Array<PresentationRecord>, lock: LockRecord | null, amendments: Array<Amendment>, party_signature: PartySignature | null, interferences: Array<Interference>, };

@@ -11,4 +11,9 @@ server: string,
 /**
  * Directory of the local store: `$FIELDTRAIL_DATA`, else the platform's app data directory.
  */
-data_dir: string, };
+data_dir: string, 
+/**
+ * `$FIELDTRAIL_FIXED_POSITION` (`LAT,LON,ACCURACY_M`): a fixed position every capture records, a fake for
+ * tests and demonstrations on machines without a location service. See [`crate::position`].
+ */
+fixed_position: string | null, };
