@@ -36,6 +36,7 @@ fn case() -> InspectionDoc {
         officers: vec![],
         started_at: Utc::now() - chrono::Duration::hours(1),
         checklist: vec!["证照是否齐全".into()],
+        position: Position::default(),
     };
     let mut doc = InspectionDoc::create("6f1c1f3e-1111-4a43-9b43-2a4f1a6f8c11", &new, session(1, 0)).unwrap();
     doc.apply(&Edit::SetScope { category: "食品安全".into(), region: "150802".into() }, t(0)).unwrap();
