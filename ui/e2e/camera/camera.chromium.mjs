@@ -79,7 +79,7 @@ try {
   const read = await scan(video('presentation', png))
   console.log(`presentation QR on the fake camera: state ${read.state}, camera on ${read.cameraOn}, ${read.ms} ms, read ${read.text.length} chars`)
   if (read.text !== presentation) throw new Error(`the scanner read "${read.text.slice(0, 40)}" (${read.state})`)
-  if (read.cameraOn) throw new Error('the camera is still open after the code was read')
+  if (read.cameraOn || read.state !== 'read') throw new Error(`the camera is still open after the code was read (${read.state})`)
 
   const none = await scan(video('empty', null))
   console.log(`no QR on the fake camera: state ${none.state}, camera on ${none.cameraOn}, read "${none.text}"`)
