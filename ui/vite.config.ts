@@ -21,6 +21,7 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    benchmark: { include: ['bench/**/*.bench.ts'] },
     environment: 'node',
   },
 })

@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod permissions;
 pub mod position;
 pub mod settings;
 pub mod state;
@@ -38,8 +39,12 @@ pub fn run() {
             app.manage(terminal);
             app.manage(settings);
             app.manage(state::Unlocked::default());
+            if let Some(window) = app.get_webview_window("main") {
+                permissions::enable_media_capture(&window)?;
+            }
             Ok(())
         })
+        .on_permission_request(|_, kind| permissions::answer(kind))
         .invoke_handler(tauri::generate_handler![
             commands::catalogue::catalogue_search,
             commands::conflicts::resolve_conflict,

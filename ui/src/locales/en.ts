@@ -141,10 +141,9 @@ const en: MessageSchema = {
   },
   verify: {
     title: 'Verify certificate',
-    hint: "Paste or type the text of the other officer's QR code (starting with FT1: or FTP1:).",
+    hint: "Point the camera at the other officer's QR code; if it cannot scan, paste or type the code's text.",
     placeholder: 'FTP1:…',
     submit: 'Verify',
-    cameraFuture: 'Scanning with the camera comes in a later version.',
     result: 'Result',
     revocationAge: 'Checked against revocation list version {version} ({age})',
     revocationNone: 'No revocation list on this device: suspension or revocation cannot be ruled out. Sync, then verify again.',
@@ -159,6 +158,21 @@ const en: MessageSchema = {
       malformed: 'QR code not recognised',
       wrong_inspection: 'Presented for another inspection',
       stale: 'Presented more than 30 minutes ago; ask them to present again',
+    },
+  },
+  // QR scanner (components/QrScanner.vue, CERT-3)
+  scanner: {
+    starting: 'Opening the camera…',
+    scanning: 'Hold the QR code inside the frame; it is verified as soon as it reads',
+    stopped: 'Camera off',
+    start: 'Scan with the camera',
+    stop: 'Stop scanning',
+    retry: 'Try the camera again',
+    read: 'QR code read',
+    problems: {
+      none: 'This device has no camera the app can use. Paste or type the text of the QR code.',
+      refused: 'The app may not use the camera. Allow it in the system settings, or paste the text of the QR code.',
+      busy: 'Another app is using the camera. Close it and try again, or paste the text of the QR code.',
     },
   },
   evidence: {

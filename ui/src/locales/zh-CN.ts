@@ -143,10 +143,9 @@ const zhCN = {
   },
   verify: {
     title: '核验证件',
-    hint: '粘贴或输入对方证件二维码的内容（以 FT1: 或 FTP1: 开头）。',
+    hint: '用摄像头对准对方的证件二维码；无法扫码时，粘贴或输入二维码的内容。',
     placeholder: 'FTP1:…',
     submit: '核验',
-    cameraFuture: '摄像头扫码将在后续版本提供。',
     result: '核验结果',
     revocationAge: '依据吊销清单第 {version} 版（{age}）',
     revocationNone: '本机尚无吊销清单，无法排除暂扣或缴销，请联网同步后再核验。',
@@ -161,6 +160,21 @@ const zhCN = {
       malformed: '无法识别该二维码',
       wrong_inspection: '不是本次检查的亮证',
       stale: '亮证已超过 30 分钟，请对方重新出示',
+    },
+  },
+  // QR scanner (components/QrScanner.vue, CERT-3)
+  scanner: {
+    starting: '正在打开摄像头…',
+    scanning: '将二维码置于框内，识别后自动核验',
+    stopped: '摄像头已关闭',
+    start: '用摄像头扫码',
+    stop: '停止扫码',
+    retry: '重试摄像头',
+    read: '已识别二维码',
+    problems: {
+      none: '本机没有可用的摄像头，请粘贴或输入二维码的内容。',
+      refused: '未获准使用摄像头。请在系统设置中允许本应用使用摄像头，或粘贴二维码的内容。',
+      busy: '摄像头正被其他应用占用，请关闭该应用后重试，或粘贴二维码的内容。',
     },
   },
   evidence: {
