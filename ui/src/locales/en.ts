@@ -173,7 +173,6 @@ const en: MessageSchema = {
     recording: 'Recording {time}',
     noCapture: "This device's app window cannot use the camera or microphone. Use “Import files” to add photos, audio or video.",
     captureFailed: 'The camera or microphone could not be opened. Use “Import files” instead.',
-    adding: 'Saving evidence…',
     added: 'Saved: {name}',
     empty: 'No evidence yet',
     size: 'Size {size}',
@@ -317,6 +316,12 @@ const en: MessageSchema = {
       add_evidence: 'Evidence added',
       unnamed: 'Unnamed change',
     },
+  },
+  // Nothing freezes: a large file's intake, shown while the screen stays usable.
+  intake: {
+    sending: 'Receiving {name}',
+    storing: 'Hashing and storing {name}',
+    progress: '{done} / {total}',
   },
   errors: {
     generic: 'Something went wrong: {message}',
