@@ -22,7 +22,10 @@ fn video(mib: u64) -> PathBuf {
             .args(["-t", "600", "-c:v", "mpeg4", "-q:v", "2", "-fs", &(mib * 1024 * 1024).to_string()])
             .arg(&path)
             .status();
-        assert!(status.is_ok_and(|s| s.success()), "ffmpeg failed: install the packages of scripts/apt-test-packages.txt");
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "ffmpeg failed: install the packages of scripts/apt-test-packages.txt"
+        );
     }
     path
 }
@@ -171,5 +174,7 @@ fn bad_pieces_and_bad_files_are_refused_and_lose_nothing() {
 
     assert_eq!(leftovers(dir.path()), Vec::<PathBuf>::new());
     assert!(t.list_evidence(&id).unwrap().is_empty());
-    assert!(!dir.path().join("blobs").exists() || std::fs::read_dir(dir.path().join("blobs")).unwrap().next().is_none());
+    assert!(
+        !dir.path().join("blobs").exists() || std::fs::read_dir(dir.path().join("blobs")).unwrap().next().is_none()
+    );
 }

@@ -34,7 +34,12 @@ pub async fn import_evidence(
 ) -> Result<Evidence, AppError> {
     let capture = Capture { signer: Some(unlocked.get(&number)?), ..Capture::default() };
     blocking(app, move |terminal| {
-        Ok(terminal.add_evidence_file_reporting(&inspection_id, path.as_ref(), &capture, IntakeProgress::to(&progress))?)
+        Ok(terminal.add_evidence_file_reporting(
+            &inspection_id,
+            path.as_ref(),
+            &capture,
+            IntakeProgress::to(&progress),
+        )?)
     })
     .await
 }
@@ -115,7 +120,10 @@ pub async fn list_evidence(app: AppHandle, inspection_id: String) -> Result<Vec<
         Ok(terminal
             .list_evidence(&inspection_id)?
             .into_iter()
-            .map(|evidence| EvidenceItem { thumbnail: thumbnail(&evidence.sha256).map(|b| image_data_url(&b)), evidence })
+            .map(|evidence| EvidenceItem {
+                thumbnail: thumbnail(&evidence.sha256).map(|b| image_data_url(&b)),
+                evidence,
+            })
             .collect())
     })
     .await

@@ -38,8 +38,7 @@ pub async fn show_inspection(app: AppHandle, id: String) -> Result<InspectionVie
 #[tauri::command]
 #[tracing::instrument(skip(app, edits), err)]
 pub async fn edit_inspection(app: AppHandle, id: String, edits: Vec<InspectionEdit>) -> Result<(), AppError> {
-    blocking(app, move |terminal| Ok(terminal.edit(&id, &edits.into_iter().map(Edit::from).collect::<Vec<_>>())?))
-        .await
+    blocking(app, move |terminal| Ok(terminal.edit(&id, &edits.into_iter().map(Edit::from).collect::<Vec<_>>())?)).await
 }
 
 /// Officer `number` (unlocked) locks the inspection; needs two officers' presentations.

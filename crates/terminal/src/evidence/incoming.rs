@@ -6,9 +6,9 @@
 //! `tmp/<id>.incoming`; the whole file is then hashed and stored by [`Terminal::add_evidence_file_reporting`]. Like
 //! anything under `tmp/`, an incoming file left by a crash is garbage.
 
+use crate::Terminal;
 use crate::error::{Error, Result};
 use crate::evidence::Capture;
-use crate::Terminal;
 use fieldtrail_core::Evidence;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
