@@ -113,6 +113,7 @@ async function tap() {
 /** Taps up to `TAPS` times while `busy()` says the work started by `start()` still runs (at least once). */
 async function measure(label, start, busy, finish) {
   await startProbes()
+  const began = Date.now()
   await start()
   const taps = []
   let during = 0
@@ -123,10 +124,12 @@ async function measure(label, start, busy, finish) {
     if (!(await busy())) break
   }
   await finish()
+  const took = Date.now() - began
   const { ipc, maxFrameGap, phases } = await stopProbes()
   console.log(
     `  ${label}: tap median ${ms(median(taps))} max ${ms(Math.max(...taps))} (${during}/${taps.length} while busy); ` +
-      `ipc median ${ms(median(ipc))} max ${ms(Math.max(...ipc))} (${ipc.length}); longest frame gap ${ms(maxFrameGap)}`,
+      `ipc median ${ms(median(ipc))} max ${ms(Math.max(...ipc))} (${ipc.length}); longest frame gap ${ms(maxFrameGap)}; ` +
+      `${(took / 1000).toFixed(1)} s in all`,
   )
   return phases
 }
