@@ -4,6 +4,7 @@
 //! puts both in Tauri's managed state and registers the commands of [`commands`]. Each command is a few lines
 //! that call the terminal crate; an error crosses into the ui as [`AppError`], `{code, message}`.
 
+pub mod blocking;
 pub mod commands;
 pub mod error;
 pub mod permissions;
@@ -49,6 +50,10 @@ pub fn run() {
             commands::catalogue::catalogue_search,
             commands::conflicts::resolve_conflict,
             commands::evidence::add_evidence_bytes,
+            commands::evidence::add_evidence_incoming,
+            commands::evidence::append_incoming,
+            commands::evidence::begin_incoming,
+            commands::evidence::discard_incoming,
             commands::evidence::import_evidence,
             commands::evidence::list_evidence,
             commands::inspections::create_inspection,

@@ -267,7 +267,7 @@ pub struct PendingUpload {
     pub size: u64,
 }
 
-/// Progress of one upload, sent as the `upload-progress` event after every chunk.
+/// Progress of one upload, sent on the upload command's channel after every chunk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct UploadProgress {
@@ -279,8 +279,24 @@ pub struct UploadProgress {
     pub total: u64,
 }
 
-/// The name of the event carrying [`UploadProgress`].
-pub const UPLOAD_PROGRESS_EVENT: &str = "upload-progress";
+/// How far a file's intake (hashing and copying into the evidence store) has gone, sent on the command's channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct IntakeProgress {
+    /// Bytes hashed and stored so far.
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+impl IntakeProgress {
+    /// A progress callback for the terminal that sends each report on `channel`; a report the ui can no longer
+    /// receive (the screen was left) is dropped, the intake goes on.
+    pub fn to(channel: &tauri::ipc::Channel<IntakeProgress>) -> impl FnMut(u64, u64) + '_ {
+        move |done, total| drop(channel.send(IntakeProgress { done, total }))
+    }
+}
 
 /// What one upload did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

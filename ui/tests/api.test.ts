@@ -1,13 +1,18 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 const invoke = vi.fn()
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }))
+// A channel is what the ui hands a command for its progress reports: here it only keeps its handler.
+class Channel {
+  constructor(public onmessage: (message: unknown) => void) {}
+}
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args), Channel }))
 
 const { listInspections, createInspection, editInspection, lockInspection, showInspection } = await import(
   '../src/api/inspections'
 )
 const { listOfficers, unlockOfficer, signOutOfficer, presentCertificate, verifyQr } = await import('../src/api/officers')
-const { addEvidenceBytes, importEvidence, listEvidence } = await import('../src/api/evidence')
+const { addEvidenceBytes, addEvidenceIncoming, appendIncoming, beginIncoming, discardIncoming, importEvidence, listEvidence } =
+  await import('../src/api/evidence')
 const { syncDocuments, pendingUploads, uploadEvidence, terminalStatus } = await import('../src/api/sync')
 const { getSettings } = await import('../src/api/settings')
 const { searchCatalogue } = await import('../src/api/catalogue')
@@ -66,10 +71,38 @@ describe('api wrappers', () => {
     expect(invoke).toHaveBeenCalledWith('add_evidence_bytes', bytes, {
       headers: { 'inspection-id': 'i1', officer: '15080001', 'file-name': btoa(String.fromCharCode(...new TextEncoder().encode('照片.jpg'))) },
     })
-    await importEvidence('i1', '15080001', '/tmp/a.jpg')
-    expect(invoke).toHaveBeenLastCalledWith('import_evidence', { inspectionId: 'i1', number: '15080001', path: '/tmp/a.jpg' })
+    const stored: number[][] = []
+    await importEvidence('i1', '15080001', '/tmp/a.jpg', (done, total) => stored.push([done, total]))
+    const [, args] = invoke.mock.lastCall as [string, { progress: Channel }]
+    expect(invoke).toHaveBeenLastCalledWith('import_evidence', {
+      inspectionId: 'i1',
+      number: '15080001',
+      path: '/tmp/a.jpg',
+      progress: expect.any(Channel),
+    })
+    args.progress.onmessage({ done: 5, total: 10 })
+    expect(stored).toEqual([[5, 10]])
     await listEvidence('i1')
     expect(invoke).toHaveBeenLastCalledWith('list_evidence', { inspectionId: 'i1' })
+  })
+
+  it('a large file goes in pieces: raw bytes with the incoming id in a header, then stored with a channel', async () => {
+    invoke.mockResolvedValue('0b7e0c1a-5f43-4c43-9d1e-2f1a7c6e9b10')
+    const id = await beginIncoming()
+    expect(invoke).toHaveBeenLastCalledWith('begin_incoming')
+    const piece = new Uint8Array([9, 8, 7])
+    await appendIncoming(id, piece)
+    expect(invoke).toHaveBeenLastCalledWith('append_incoming', piece, { headers: { incoming: id } })
+    await addEvidenceIncoming('i1', '15080001', id, '现场.mp4', () => undefined)
+    expect(invoke).toHaveBeenLastCalledWith('add_evidence_incoming', {
+      inspectionId: 'i1',
+      number: '15080001',
+      incoming: id,
+      fileName: '现场.mp4',
+      progress: expect.any(Channel),
+    })
+    await discardIncoming(id)
+    expect(invoke).toHaveBeenLastCalledWith('discard_incoming', { incoming: id })
   })
 
   it('trail commands: the signature PNG as the raw body, the rest camelCase', async () => {
@@ -93,9 +126,10 @@ describe('api wrappers', () => {
     invoke.mockResolvedValue([])
     await syncDocuments()
     await pendingUploads()
-    await uploadEvidence('ab')
+    const heard: unknown[] = []
+    await uploadEvidence('ab', (p) => heard.push(p))
     await terminalStatus()
-    expect(invoke.mock.calls).toEqual([['sync_documents'], ['pending_uploads'], ['upload_evidence', { sha256: 'ab' }], ['terminal_status']])
+    expect(invoke.mock.calls).toEqual([['sync_documents'], ['pending_uploads'], ['upload_evidence', { sha256: 'ab', progress: expect.any(Channel) }], ['terminal_status']])
   })
 
   it('getSettings calls get_settings', async () => {

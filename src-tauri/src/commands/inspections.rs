@@ -1,10 +1,10 @@
 //! Inspections: list, create, show, edit, lock.
 
 use fieldtrail_core::{Edit, InspectionSummary, InspectionView};
-use fieldtrail_terminal::Terminal;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::AppError;
+use crate::blocking::blocking;
 use crate::position::{POSITION_TIMEOUT, PositionSource};
 use crate::state::Unlocked;
 use crate::views::{InspectionDraft, InspectionEdit};
@@ -12,8 +12,8 @@ use crate::views::{InspectionDraft, InspectionEdit};
 /// Every inspection in the local store.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub fn list_inspections(terminal: State<'_, Terminal>) -> Result<Vec<InspectionSummary>, AppError> {
-    Ok(terminal.list_inspections()?)
+pub async fn list_inspections(app: AppHandle) -> Result<Vec<InspectionSummary>, AppError> {
+    blocking(app, |terminal| Ok(terminal.list_inspections()?)).await
 }
 
 /// Opens an inspection with its scope (category and region) where the tablet is now (REC-1); returns its id.
@@ -21,37 +21,42 @@ pub fn list_inspections(terminal: State<'_, Terminal>) -> Result<Vec<InspectionS
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
 pub async fn create_inspection(
-    terminal: State<'_, Terminal>,
+    app: AppHandle,
     source: State<'_, PositionSource>,
     draft: InspectionDraft,
 ) -> Result<String, AppError> {
-    let id = terminal.create_inspection(&draft.new_inspection(source.current(POSITION_TIMEOUT).await))?;
-    terminal.edit(&id, &[draft.scope()])?;
-    Ok(id)
+    let new = draft.new_inspection(source.current(POSITION_TIMEOUT).await);
+    blocking(app, move |terminal| {
+        let id = terminal.create_inspection(&new)?;
+        terminal.edit(&id, &[draft.scope()])?;
+        Ok(id)
+    })
+    .await
 }
 
 /// The inspection with its conflicts.
 #[tauri::command]
-#[tracing::instrument(skip(terminal), err)]
-pub fn show_inspection(terminal: State<'_, Terminal>, id: String) -> Result<InspectionView, AppError> {
-    Ok(terminal.show(&id)?)
+#[tracing::instrument(skip(app), err)]
+pub async fn show_inspection(app: AppHandle, id: String) -> Result<InspectionView, AppError> {
+    blocking(app, move |terminal| Ok(terminal.show(&id)?)).await
 }
 
 /// Applies the officer's edits, all or none.
 #[tauri::command]
-#[tracing::instrument(skip(terminal, edits), err)]
-pub fn edit_inspection(terminal: State<'_, Terminal>, id: String, edits: Vec<InspectionEdit>) -> Result<(), AppError> {
-    Ok(terminal.edit(&id, &edits.into_iter().map(Edit::from).collect::<Vec<_>>())?)
+#[tracing::instrument(skip(app, edits), err)]
+pub async fn edit_inspection(app: AppHandle, id: String, edits: Vec<InspectionEdit>) -> Result<(), AppError> {
+    blocking(app, move |terminal| Ok(terminal.edit(&id, &edits.into_iter().map(Edit::from).collect::<Vec<_>>())?)).await
 }
 
 /// Officer `number` (unlocked) locks the inspection; needs two officers' presentations.
 #[tauri::command]
-#[tracing::instrument(skip(terminal, unlocked), err)]
-pub fn lock_inspection(
-    terminal: State<'_, Terminal>,
+#[tracing::instrument(skip(app, unlocked), err)]
+pub async fn lock_inspection(
+    app: AppHandle,
     unlocked: State<'_, Unlocked>,
     id: String,
     number: String,
 ) -> Result<(), AppError> {
-    Ok(terminal.lock(&id, &*unlocked.get(&number)?)?)
+    let officer = unlocked.get(&number)?;
+    blocking(app, move |terminal| Ok(terminal.lock(&id, &officer)?)).await
 }

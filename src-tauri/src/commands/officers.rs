@@ -1,34 +1,37 @@
 //! Officers: who is enrolled, PIN unlock and sign-out, presenting a certificate (亮证), verifying another's QR.
 
-use fieldtrail_terminal::Terminal;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::AppError;
+use crate::blocking::blocking;
 use crate::state::Unlocked;
 use crate::views::{CertificateCard, Officer, PresentationView, VerificationView};
 
 /// The officers enrolled on this tablet, with whether each is unlocked now.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub fn list_officers(terminal: State<'_, Terminal>, unlocked: State<'_, Unlocked>) -> Result<Vec<Officer>, AppError> {
+pub async fn list_officers(app: AppHandle, unlocked: State<'_, Unlocked>) -> Result<Vec<Officer>, AppError> {
     let numbers = unlocked.numbers();
-    Ok(terminal.officers()?.into_iter().map(|o| Officer::new(o, &numbers)).collect())
+    blocking(app, move |terminal| Ok(terminal.officers()?.into_iter().map(|o| Officer::new(o, &numbers)).collect()))
+        .await
 }
 
-/// Unlocks officer `number` with their PIN; the key stays in this process until [`sign_out_officer`].
+/// Unlocks officer `number` with their PIN (Argon2: the slow part, on the blocking pool); the key stays in this
+/// process until [`sign_out_officer`].
 #[tauri::command]
-#[tracing::instrument(skip(terminal, unlocked, pin), err)]
-pub fn unlock_officer(
-    terminal: State<'_, Terminal>,
+#[tracing::instrument(skip(app, unlocked, pin), err)]
+pub async fn unlock_officer(
+    app: AppHandle,
     unlocked: State<'_, Unlocked>,
     number: String,
     pin: String,
 ) -> Result<CertificateCard, AppError> {
-    let officer = unlocked.insert(terminal.unlock(&number, &pin)?);
+    let officer = unlocked.insert(blocking(app, move |terminal| Ok(terminal.unlock(&number, &pin)?)).await?);
     Ok(officer.certificate().body().into())
 }
 
-/// Signs officer `number` out: their key is forgotten. True if they were unlocked.
+/// Signs officer `number` out: their key is forgotten. True if they were unlocked. Stays synchronous: it only
+/// touches the in-memory map.
 #[tauri::command]
 #[tracing::instrument(skip(unlocked))]
 pub fn sign_out_officer(unlocked: State<'_, Unlocked>, number: String) -> bool {
@@ -37,23 +40,24 @@ pub fn sign_out_officer(unlocked: State<'_, Unlocked>, number: String) -> bool {
 
 /// Officer `number` presents their certificate for inspection `inspection_id`; returns the QR to show.
 #[tauri::command]
-#[tracing::instrument(skip(terminal, unlocked), err)]
-pub fn present_certificate(
-    terminal: State<'_, Terminal>,
+#[tracing::instrument(skip(app, unlocked), err)]
+pub async fn present_certificate(
+    app: AppHandle,
     unlocked: State<'_, Unlocked>,
     inspection_id: String,
     number: String,
 ) -> Result<PresentationView, AppError> {
-    PresentationView::new(&terminal.present(&inspection_id, &*unlocked.get(&number)?)?)
+    let officer = unlocked.get(&number)?;
+    blocking(app, move |terminal| PresentationView::new(&terminal.present(&inspection_id, &officer)?)).await
 }
 
 /// Verifies a certificate or presentation QR text offline; `inspection_id` also checks a presentation's case.
 #[tauri::command]
-#[tracing::instrument(skip(terminal, text), err)]
-pub fn verify_qr(
-    terminal: State<'_, Terminal>,
+#[tracing::instrument(skip(app, text), err)]
+pub async fn verify_qr(
+    app: AppHandle,
     text: String,
     inspection_id: Option<String>,
 ) -> Result<VerificationView, AppError> {
-    Ok(terminal.verify_qr(&text, inspection_id.as_deref())?.into())
+    blocking(app, move |terminal| Ok(terminal.verify_qr(&text, inspection_id.as_deref())?.into())).await
 }

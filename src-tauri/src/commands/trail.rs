@@ -2,11 +2,11 @@
 //! interference, and the case's timeline. Thin: every rule stays in the terminal crate.
 
 use fieldtrail_core::{Edit, TimelineEntry};
-use fieldtrail_terminal::Terminal;
-use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
+use tauri::{AppHandle, State};
 
 use crate::AppError;
+use crate::blocking::blocking;
 use crate::position::{POSITION_TIMEOUT, PositionSource};
 use crate::state::Unlocked;
 use crate::views::InspectionEdit;
@@ -18,7 +18,7 @@ use crate::views::InspectionEdit;
 #[tracing::instrument(skip_all, err)]
 pub async fn party_signed(
     request: Request<'_>,
-    terminal: State<'_, Terminal>,
+    app: AppHandle,
     unlocked: State<'_, Unlocked>,
     source: State<'_, PositionSource>,
 ) -> Result<String, AppError> {
@@ -31,46 +31,49 @@ pub async fn party_signed(
         "" => None,
         number => Some(unlocked.get(number)?),
     };
-    Ok(terminal.party_signed(header("inspection-id"), bytes.as_slice(), officer, position)?)
+    let (id, png) = (header("inspection-id").to_owned(), bytes.clone());
+    blocking(app, move |terminal| Ok(terminal.party_signed(&id, png.as_slice(), officer, position)?)).await
 }
 
 /// The party refused to sign; `reason` is what they said.
 #[tauri::command]
-#[tracing::instrument(skip(terminal), err)]
-pub fn signature_refused(terminal: State<'_, Terminal>, id: String, reason: String) -> Result<(), AppError> {
-    Ok(terminal.signature_refused(&id, &reason)?)
+#[tracing::instrument(skip(app), err)]
+pub async fn signature_refused(app: AppHandle, id: String, reason: String) -> Result<(), AppError> {
+    blocking(app, move |terminal| Ok(terminal.signature_refused(&id, &reason)?)).await
 }
 
 /// Unlocked officer `number` amends locked inspection `id`: the change and why.
 #[tauri::command]
-#[tracing::instrument(skip(terminal, unlocked), err)]
-pub fn amend_inspection(
-    terminal: State<'_, Terminal>,
+#[tracing::instrument(skip(app, unlocked), err)]
+pub async fn amend_inspection(
+    app: AppHandle,
     unlocked: State<'_, Unlocked>,
     id: String,
     edit: InspectionEdit,
     reason: String,
     number: String,
 ) -> Result<(), AppError> {
-    Ok(terminal.amend(&id, Edit::from(edit), &reason, &*unlocked.get(&number)?)?)
+    let officer = unlocked.get(&number)?;
+    blocking(app, move |terminal| Ok(terminal.amend(&id, Edit::from(edit), &reason, &officer)?)).await
 }
 
 /// Unlocked officer `number` records an attempt to interfere with the inspection.
 #[tauri::command]
-#[tracing::instrument(skip(terminal, unlocked), err)]
-pub fn record_interference(
-    terminal: State<'_, Terminal>,
+#[tracing::instrument(skip(app, unlocked), err)]
+pub async fn record_interference(
+    app: AppHandle,
     unlocked: State<'_, Unlocked>,
     id: String,
     description: String,
     number: String,
 ) -> Result<(), AppError> {
-    Ok(terminal.record_interference(&id, &description, &*unlocked.get(&number)?)?)
+    let officer = unlocked.get(&number)?;
+    blocking(app, move |terminal| Ok(terminal.record_interference(&id, &description, &officer)?)).await
 }
 
 /// The case replayed step by step, in causal order.
 #[tauri::command]
-#[tracing::instrument(skip(terminal), err)]
-pub fn inspection_timeline(terminal: State<'_, Terminal>, id: String) -> Result<Vec<TimelineEntry>, AppError> {
-    Ok(terminal.timeline(&id)?)
+#[tracing::instrument(skip(app), err)]
+pub async fn inspection_timeline(app: AppHandle, id: String) -> Result<Vec<TimelineEntry>, AppError> {
+    blocking(app, move |terminal| Ok(terminal.timeline(&id)?)).await
 }

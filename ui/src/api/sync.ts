@@ -1,6 +1,5 @@
 /** Sync: typed wrappers over `src-tauri/src/commands/sync.rs`. Every call rejects with an `ErrorBody`. */
-import { invoke } from '@tauri-apps/api/core'
-import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import { Channel, invoke } from '@tauri-apps/api/core'
 import type { PendingUpload } from './types/PendingUpload'
 import type { SyncReport } from './types/SyncReport'
 import type { TerminalStatus } from './types/TerminalStatus'
@@ -19,14 +18,12 @@ export function pendingUploads(): Promise<PendingUpload[]> {
   return invoke<PendingUpload[]>('pending_uploads')
 }
 
-/** Uploads one evidence file, resuming an interrupted upload; progress arrives through `onUploadProgress`. */
-export function uploadEvidence(sha256: string): Promise<UploadResult> {
-  return invoke<UploadResult>('upload_evidence', { sha256 })
-}
-
-/** Calls `handler` on every upload's progress until the returned function is called. */
-export function onUploadProgress(handler: (progress: UploadProgress) => void): Promise<UnlistenFn> {
-  return listen<UploadProgress>('upload-progress', (event) => handler(event.payload))
+/** Uploads one evidence file, resuming an interrupted upload; `onProgress` hears every chunk the server holds. */
+export function uploadEvidence(
+  sha256: string,
+  onProgress: (progress: UploadProgress) => void = () => undefined,
+): Promise<UploadResult> {
+  return invoke<UploadResult>('upload_evidence', { sha256, progress: new Channel<UploadProgress>(onProgress) })
 }
 
 /** Last sync, revocation list, unsynced work. */

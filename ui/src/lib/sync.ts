@@ -46,7 +46,7 @@ export function finished(s: SyncStep): boolean {
   return s.phase === 'done' || s.phase === 'resumed' || s.phase === 'failed'
 }
 
-/** Applies an `upload-progress` event: the file's bytes on the server so far. Finished steps stay as they are. */
+/** Applies an upload's progress report: the file's bytes on the server so far. Finished steps stay as they are. */
 export function progressed(list: SyncStep[], sha256: string, sent: number, total: number): SyncStep[] {
   return list.map((s) => (s.id !== sha256 || finished(s) ? s : { ...s, sent, total, phase: 'sending' }))
 }

@@ -187,7 +187,6 @@ const en: MessageSchema = {
     recording: 'Recording {time}',
     noCapture: "This device's app window cannot use the camera or microphone. Use “Import files” to add photos, audio or video.",
     captureFailed: 'The camera or microphone could not be opened. Use “Import files” instead.',
-    adding: 'Saving evidence…',
     added: 'Saved: {name}',
     empty: 'No evidence yet',
     size: 'Size {size}',
@@ -371,6 +370,12 @@ const en: MessageSchema = {
       no_source: 'No position: this device has no position source',
     },
     notRecorded: 'Not recorded (before positions were recorded)',
+  },
+  // Nothing freezes: a large file's intake, shown while the screen stays usable.
+  intake: {
+    sending: 'Receiving {name}',
+    storing: 'Hashing and storing {name}',
+    progress: '{done} / {total}',
   },
   errors: {
     generic: 'Something went wrong: {message}',

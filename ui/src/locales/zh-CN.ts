@@ -189,7 +189,6 @@ const zhCN = {
     recording: '正在录制 {time}',
     noCapture: '此设备的应用窗口无法使用摄像头或麦克风，请用“导入文件”添加照片、录音或视频。',
     captureFailed: '无法打开摄像头或麦克风，请用“导入文件”添加证据。',
-    adding: '正在保存证据…',
     added: '已保存：{name}',
     empty: '尚无证据',
     size: '大小 {size}',
@@ -373,6 +372,12 @@ const zhCN = {
       no_source: '无位置：本设备没有定位来源',
     },
     notRecorded: '未记录（早于位置记录功能）',
+  },
+  // Nothing freezes: a large file's intake, shown while the screen stays usable.
+  intake: {
+    sending: '正在传入 {name}',
+    storing: '正在计算哈希并保存 {name}',
+    progress: '{done} / {total}',
   },
   errors: {
     generic: '操作失败：{message}',

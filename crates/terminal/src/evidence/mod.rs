@@ -4,6 +4,7 @@
 //! Layout of the data directory: `blobs/ab/cd/<sha256>` (the files, never modified), `thumbs/<sha256>.jpg`,
 //! `tmp/` (intake in progress; anything there after a crash is garbage). See docs/evidence.md.
 
+pub mod incoming;
 pub mod intake;
 pub mod media;
 pub mod upload;
@@ -39,13 +40,26 @@ pub use fieldtrail_core::evidence::VerifyReport;
 impl Terminal {
     /// Takes the file at `path` into inspection `inspection_id` (REC-2).
     pub fn add_evidence_file(&self, inspection_id: &str, path: &Path, capture: &Capture) -> Result<Evidence> {
-        let file = std::fs::File::open(path)
-            .map_err(|source| Error::EvidenceIo { path: path.display().to_string(), source })?;
+        self.add_evidence_file_reporting(inspection_id, path, capture, |_, _| ())
+    }
+
+    /// Takes the file at `path` into inspection `inspection_id` (REC-2), telling `progress(bytes done, total)` how
+    /// far the hashing and copying has gone, so that the app can show it for a large video.
+    pub fn add_evidence_file_reporting(
+        &self,
+        inspection_id: &str,
+        path: &Path,
+        capture: &Capture,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<Evidence> {
+        let io = |source| Error::EvidenceIo { path: path.display().to_string(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let total = file.metadata().map_err(io)?.len();
         let mut capture = capture.clone();
         if capture.original_name.is_empty() {
             capture.original_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         }
-        self.add_evidence(inspection_id, file, &capture)
+        self.add_evidence(inspection_id, incoming::Reporting::new(file, total, progress), &capture)
     }
 
     /// Takes the bytes of `reader` into inspection `inspection_id`: streamed once into the store, probed,
