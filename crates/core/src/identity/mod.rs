@@ -10,6 +10,7 @@
 mod certificate;
 mod cose;
 mod presentation;
+pub mod presentation_url;
 mod qr;
 mod revocation;
 mod rules;
