@@ -352,6 +352,7 @@ fn enrolment_package_seeds() -> Vec<Vec<u8>> {
         certificate: ctx.certificate.bytes().to_vec(),
         authority: Authority { name: crate::context::AUTHORITY.into(), public_key: public_key_of(&ctx.authority) },
         key,
+        photo: vec![],
     };
     vec![package.to_bytes()]
 }

@@ -4,6 +4,7 @@ use fieldtrail_terminal::Terminal;
 use tauri::State;
 
 use crate::AppError;
+use crate::Settings;
 use crate::state::Unlocked;
 use crate::views::{CertificateCard, Officer, PresentationView, VerificationView};
 
@@ -41,10 +42,12 @@ pub fn sign_out_officer(unlocked: State<'_, Unlocked>, number: String) -> bool {
 pub fn present_certificate(
     terminal: State<'_, Terminal>,
     unlocked: State<'_, Unlocked>,
+    settings: State<'_, Settings>,
     inspection_id: String,
     number: String,
 ) -> Result<PresentationView, AppError> {
-    PresentationView::new(&terminal.present(&inspection_id, &*unlocked.get(&number)?)?)
+    let presentation = terminal.present(&inspection_id, &*unlocked.get(&number)?)?;
+    PresentationView::new(&presentation, &settings.verify_url, terminal.officer_photo(presentation.certificate()))
 }
 
 /// Verifies a certificate or presentation QR text offline; `inspection_id` also checks a presentation's case.

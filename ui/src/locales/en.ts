@@ -141,8 +141,8 @@ const en: MessageSchema = {
   },
   verify: {
     title: 'Verify certificate',
-    hint: "Paste or type the text of the other officer's QR code (starting with FT1: or FTP1:).",
-    placeholder: 'FTP1:…',
+    hint: "Paste or type the text of the other officer's QR code (the verify page URL HTTPS://…/V#…, or text starting with FT1: or FTP1:).",
+    placeholder: 'HTTPS://…/V#…',
     submit: 'Verify',
     cameraFuture: 'Scanning with the camera comes in a later version.',
     result: 'Result',

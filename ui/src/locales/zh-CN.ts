@@ -143,8 +143,8 @@ const zhCN = {
   },
   verify: {
     title: '核验证件',
-    hint: '粘贴或输入对方证件二维码的内容（以 FT1: 或 FTP1: 开头）。',
-    placeholder: 'FTP1:…',
+    hint: '粘贴或输入对方证件二维码的内容（核验网址 HTTPS://…/V#…，或以 FT1:、FTP1: 开头的文字）。',
+    placeholder: 'HTTPS://…/V#…',
     submit: '核验',
     cameraFuture: '摄像头扫码将在后续版本提供。',
     result: '核验结果',

@@ -2,9 +2,12 @@
 //! when, and the key with which they sign, all signed by the issuing authority.
 //!
 //! Two payload versions. Version 1 carries the photo thumbnail inside the signed bytes (and the hash of the photo
-//! as delivered): too big for a presentation QR a phone reads at arm's length. Version 2, issued now, carries only
-//! the SHA-256 of the thumbnail: the thumbnail travels beside the certificate (enrolment package, server) and is
-//! shown only when its hash matches. Version 1 certificates stay readable and verifiable.
+//! as delivered): too big for a presentation QR a phone reads at arm's length. Version 2, issued now, carries
+//! only the first 16 bytes of the thumbnail's SHA-256 (a second photo with the same 128 bits is out of reach) and
+//! leaves out the issuer's name, which the verifier's trust list gives by key id: the thumbnail travels beside the
+//! certificate (enrolment package, server) and is shown only when its hash matches. A presentation of a version 2
+//! certificate fits a QR code of version 15 at error correction M (docs/identity.md). Version 1 certificates stay
+//! readable and verifiable.
 
 use super::cose::{self, Fields, encode_map, int, text};
 use super::{IdentityError, qr};
@@ -16,6 +19,8 @@ use serde::{Deserialize, Serialize};
 const WITH_PHOTO: i64 = 1;
 /// The payload with only the thumbnail's hash.
 const PHOTO_BESIDE: i64 = 2;
+/// Bytes of the thumbnail's SHA-256 a version 2 certificate keeps.
+const PHOTO_HASH_LEN: usize = 16;
 const QR_PREFIX: &str = "FT1:";
 
 /// What kind of certificate: an officer's, a supervisor's, or an invited supervisor's (CERT-6).
@@ -78,7 +83,7 @@ pub struct CertificateBody {
     /// The holder's Ed25519 public key: presentations must be signed by its private half.
     #[serde(with = "serde_bytes")]
     pub holder_key: Vec<u8>,
-    /// Version 1: the SHA-256 of the photo as delivered. Version 2: the SHA-256 of the thumbnail shown.
+    /// Version 1: the SHA-256 of the photo as delivered. Version 2: [`Certificate::photo_hash`] of the thumbnail.
     #[serde(with = "serde_bytes")]
     pub photo_sha256: Vec<u8>,
     /// Version 1: a small JPEG of the holder's photo inside the signed bytes. Empty in version 2, whose
@@ -110,7 +115,7 @@ impl CertificateBody {
             (14, int(self.issued_at)),
         ];
         if version == PHOTO_BESIDE {
-            fields.retain(|(k, _)| *k != 12);
+            fields.retain(|(k, _)| *k != 12 && *k != 13);
         }
         encode_map(fields)
     }
@@ -135,7 +140,8 @@ impl CertificateBody {
             holder_key: f.bytes(10)?,
             photo_sha256: f.bytes(11)?,
             photo: if version == WITH_PHOTO { f.bytes(12)? } else { Vec::new() },
-            issuer: f.text(13)?,
+            // Version 2 names its issuer only by key id; the verifier fills in the name it trusts.
+            issuer: if version == WITH_PHOTO { f.text(13)? } else { String::new() },
             issued_at: f.int(14)?,
         };
         if version == WITH_PHOTO && body.photo.is_empty() {
@@ -191,9 +197,12 @@ impl Certificate {
     /// Whether `thumbnail` is the photo a version 2 certificate signs by hash (a version 1 certificate's photo
     /// is inside it: any other photo does not match).
     pub fn photo_matches(&self, thumbnail: &[u8]) -> bool {
-        self.body.photo.is_empty()
-            && !thumbnail.is_empty()
-            && ring::digest::digest(&ring::digest::SHA256, thumbnail).as_ref() == self.body.photo_sha256.as_slice()
+        self.body.photo.is_empty() && !thumbnail.is_empty() && Self::photo_hash(thumbnail) == self.body.photo_sha256
+    }
+
+    /// What a version 2 certificate signs of its thumbnail: the first 16 bytes of its SHA-256.
+    pub fn photo_hash(thumbnail: &[u8]) -> Vec<u8> {
+        ring::digest::digest(&ring::digest::SHA256, thumbnail).as_ref()[..PHOTO_HASH_LEN].to_vec()
     }
 
     /// The id of the key that claims to have signed it, and the signature: with the payload, what rebuilds the

@@ -31,22 +31,23 @@ impl Presentation {
         at: i64,
         nonce: [u8; 16],
     ) -> Result<Self, IdentityError> {
-        Self::create_for_item(certificate, holder, inspection_id, None, at, nonce)
+        Self::create_for_item(certificate, holder, inspection_id, None, at, &nonce)
     }
 
-    /// [`Self::create`], naming the inspection's item code too (CERT-8).
+    /// [`Self::create`], naming the inspection's item code too (CERT-8). The nonce only makes each presentation
+    /// unique; 8 bytes do, and keep the URL's QR code small.
     pub fn create_for_item(
         certificate: &Certificate,
         holder: &Ed25519KeyPair,
         inspection_id: &str,
         item_code: Option<&str>,
         at: i64,
-        nonce: [u8; 16],
+        nonce: &[u8],
     ) -> Result<Self, IdentityError> {
         if holder.public_key().as_ref() != certificate.body().holder_key.as_slice() {
             return Err(IdentityError::Signing("this key is not the certificate holder's".into()));
         }
-        let payload = payload(certificate.bytes(), inspection_id, at, &nonce, item_code);
+        let payload = payload(certificate.bytes(), inspection_id, at, nonce, item_code);
         Self::decode(&cose::sign(payload, holder)?)
     }
 
