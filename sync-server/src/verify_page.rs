@@ -37,7 +37,15 @@ fn verify<S: Store>(state: &AppState<S>, text: &str) -> Result<PublicVerificatio
     let (trust, list) = state.store.transact(|tx| Ok((authority::trust_list(tx)?, tx.latest_revocation_list()?)))?;
     let revocations = list.and_then(|(_, bytes)| RevocationList::verify(&bytes, &trust).ok());
     let now = chrono::Utc::now().timestamp();
-    let verification = check(text.trim(), &trust, revocations.as_ref(), now).public();
+    let mut verification = check(text.trim(), &trust, revocations.as_ref(), now).public();
+    // `public()` kept the certificate only if valid: then a version 2 certificate's photo, kept beside it, is
+    // shown as a version 1 certificate's is, if it is the one whose hash the authority signed.
+    if let Some(body) = verification.certificate.as_mut().filter(|b| b.photo.is_empty()) {
+        let photo = state.store.transact(|tx| tx.certificate_photo(&body.number))?;
+        if let Some(jpeg) = photo.filter(|jpeg| Certificate::photo_hash(jpeg) == body.photo_sha256) {
+            body.photo = jpeg;
+        }
+    }
     let presented_age = verification.presented_at.map(|at| now.saturating_sub(at));
     Ok(PublicVerification { verification, presented_age })
 }
