@@ -74,7 +74,10 @@ pub struct OnlineCheck {
 }
 
 /// `POST /v1/verify/presentation` with the page's URL (or its fragment) as the body.
-pub async fn online<S: Store>(State(state): State<Arc<AppState<S>>>, body: String) -> Result<Json<OnlineCheck>, ApiError> {
+pub async fn online<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    body: String,
+) -> Result<Json<OnlineCheck>, ApiError> {
     if body.len() > MAX_TEXT {
         return Err(ApiError::bad("qr_too_long", "longer than any presentation"));
     }
@@ -89,9 +92,10 @@ fn check<S: Store>(state: &AppState<S>, text: &str) -> Result<OnlineCheck, ApiEr
     let (trust, list) = state.store.transact(|tx| Ok((authority::trust_list(tx)?, tx.latest_revocation_list()?)))?;
     let revocations = list.and_then(|(_, bytes)| RevocationList::verify(&bytes, &trust).ok());
     let (verification, presentation) = match Presentation::from_url_or_text(&text) {
-        Ok(p) => {
-            (verify_presentation(p.bytes(), &trust, revocations.as_ref(), now, None, Some(LIVE_PRESENTATION_SECS)), Some(p))
-        }
+        Ok(p) => (
+            verify_presentation(p.bytes(), &trust, revocations.as_ref(), now, None, Some(LIVE_PRESENTATION_SECS)),
+            Some(p),
+        ),
         Err(e) => (verify_presentation(e.to_string().as_bytes(), &trust, None, now, None, None), None),
     };
     let valid = verification.is_valid();
@@ -109,9 +113,9 @@ fn check<S: Store>(state: &AppState<S>, text: &str) -> Result<OnlineCheck, ApiEr
     let number = p.certificate().body().number.clone();
     let (doc, photo) =
         state.store.transact(|tx| Ok((tx.load_document(p.inspection_id())?, tx.certificate_photo(&number)?)))?;
-    out.photo = photo.filter(|jpeg| p.certificate().photo_matches(jpeg)).map(|jpeg| {
-        format!("data:image/jpeg;base64,{}", STANDARD.encode(jpeg))
-    });
+    out.photo = photo
+        .filter(|jpeg| p.certificate().photo_matches(jpeg))
+        .map(|jpeg| format!("data:image/jpeg;base64,{}", STANDARD.encode(jpeg)));
     if let Some(doc) = doc
         && let Ok(view) = InspectionDoc::from_automerge(doc).and_then(|d| d.read())
     {

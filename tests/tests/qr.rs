@@ -102,9 +102,10 @@ fn render(code: &QrCode, scale: u32) -> GrayImage {
 }
 
 fn decode(img: &GrayImage) -> Result<String, String> {
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(img.width() as usize, img.height() as usize, |x, y| {
-        img.get_pixel(x as u32, y as u32).0[0]
-    });
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(img.width() as usize, img.height() as usize, |x, y| {
+            img.get_pixel(x as u32, y as u32).0[0]
+        });
     let grid = prepared.detect_grids().into_iter().next().ok_or("no QR code found")?;
     grid.decode().map(|(_, text)| text).map_err(|e| e.to_string())
 }
@@ -146,7 +147,12 @@ fn cert_3_the_decoder_fails_on_a_qr_blurred_beyond_reading() {
     // The decode test above can fail: the same code, blurred until its modules merge, is not read.
     let (_dir, i) = issued();
     let code = QrCode::with_error_correction_level(url(&i).as_bytes(), EcLevel::M).unwrap();
-    let small = imageops::resize(&render(&code, 8), code.width() as u32 * 2, code.width() as u32 * 2, imageops::FilterType::Triangle);
+    let small = imageops::resize(
+        &render(&code, 8),
+        code.width() as u32 * 2,
+        code.width() as u32 * 2,
+        imageops::FilterType::Triangle,
+    );
     assert!(decode(&imageops::blur(&small, 3.0)).is_err());
 }
 
@@ -252,7 +258,9 @@ fn cert_3_decimal_digits_make_the_smallest_qr_of_the_url_safe_encodings() {
     let base32 = version(&format!("{page}#{}", base32(&bytes)));
     let base64url = version(&format!("{}#{}", page.to_lowercase(), base64_url(&bytes)));
     let old = version(
-        &Presentation::create(&i.certificate, &i.holder, INSPECTION, Utc::now().timestamp(), [1; 16]).unwrap().to_qr_text(),
+        &Presentation::create(&i.certificate, &i.holder, INSPECTION, Utc::now().timestamp(), [1; 16])
+            .unwrap()
+            .to_qr_text(),
     );
     println!(
         "presentation parts {} bytes; QR version at M: decimal {decimal}, base32 {base32}, base64url {base64url}; FTP1 text of the same certificate {old}",

@@ -43,7 +43,12 @@ fn enrol(server_data: &std::path::Path, t: &Terminal, number: &str, name: &str, 
 }
 
 async fn ask(url: &str, body: &str) -> (u16, Value) {
-    let answer = reqwest::Client::new().post(format!("{url}/v1/verify/presentation")).body(body.to_owned()).send().await.unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{url}/v1/verify/presentation"))
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
     let status = answer.status().as_u16();
     (status, answer.json().await.unwrap())
 }
@@ -79,7 +84,8 @@ async fn cert_8_online_check_shows_item_basis_and_officers_but_not_the_party() {
     let site = &answer["on_site"];
     assert_eq!(site["item_name"], "食品经营许可事项检查", "{answer}");
     assert_eq!(site["legal_basis"][0]["law"], "中华人民共和国食品安全法");
-    let officers: Vec<&str> = site["officers"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let officers: Vec<&str> =
+        site["officers"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     assert_eq!(officers, ["张三", "李四"]);
     assert!(answer["photo"].as_str().unwrap().starts_with("data:image/jpeg;base64,"));
     let text = answer.to_string();

@@ -36,7 +36,10 @@ fn body(holder: &Ed25519KeyPair, photo: Vec<u8>, photo_sha256: Vec<u8>) -> Certi
 #[test]
 fn cert_3_version_2_signs_the_thumbnail_by_hash_and_names_the_issuer_by_key() {
     let (authority, holder) = (keypair(), keypair());
-    let trust = TrustList::new(vec![Authority { name: "内蒙古自治区司法厅".into(), public_key: public_key_of(&authority) }]);
+    let trust = TrustList::new(vec![Authority {
+        name: "内蒙古自治区司法厅".into(),
+        public_key: public_key_of(&authority),
+    }]);
     let thumbnail = b"\xFF\xD8 a thumbnail \xFF\xD9".to_vec();
     let cert = Certificate::issue(&body(&holder, vec![], Certificate::photo_hash(&thumbnail)), &authority).unwrap();
     assert!(cert.photo_matches(&thumbnail));
@@ -51,7 +54,10 @@ fn cert_3_version_2_signs_the_thumbnail_by_hash_and_names_the_issuer_by_key() {
 #[test]
 fn cert_3_version_1_certificates_with_the_photo_inside_still_verify_and_present() {
     let (authority, holder) = (keypair(), keypair());
-    let trust = TrustList::new(vec![Authority { name: "内蒙古自治区司法厅".into(), public_key: public_key_of(&authority) }]);
+    let trust = TrustList::new(vec![Authority {
+        name: "内蒙古自治区司法厅".into(),
+        public_key: public_key_of(&authority),
+    }]);
     let cert = Certificate::issue(&body(&holder, vec![0xFF, 0xD8, 0xFF, 0xD9], vec![7; 32]), &authority).unwrap();
     assert_eq!(cert.body().photo, [0xFF, 0xD8, 0xFF, 0xD9], "version 1 carries its photo");
     assert!(!cert.photo_matches(&[0xFF, 0xD8, 0xFF, 0xD9]), "nothing beside a version 1 certificate is its photo");

@@ -74,7 +74,14 @@ pub fn officer(terminal: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
 
 /// Presents an officer's certificate for an inspection and prints the verify page's URL for it, on the server
 /// at `verify_url` (and the QR code with `--qr`, at error correction M, CERT-3).
-pub fn present(terminal: &Terminal, id: &str, number: &str, pin: &str, verify_url: &str, qr: bool) -> anyhow::Result<()> {
+pub fn present(
+    terminal: &Terminal,
+    id: &str,
+    number: &str,
+    pin: &str,
+    verify_url: &str,
+    qr: bool,
+) -> anyhow::Result<()> {
     let officer = terminal.unlock(number, pin)?;
     let presentation = terminal.present(id, &officer)?;
     let text = presentation.to_url(verify_url)?;

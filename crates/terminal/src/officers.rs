@@ -341,14 +341,8 @@ impl Terminal {
             let inspection = doc.read()?.inspection;
             check_scope(officer.certificate.body(), &inspection.category, &inspection.region)?;
             let item = Some(inspection.item_code.as_str()).filter(|code| !code.is_empty());
-            let presentation = Presentation::create_for_item(
-                &officer.certificate,
-                &officer.pair,
-                inspection_id,
-                item,
-                at,
-                &nonce,
-            )?;
+            let presentation =
+                Presentation::create_for_item(&officer.certificate, &officer.pair, inspection_id, item, at, &nonce)?;
             let record = PresentationRecord {
                 certificate_number: officer.certificate.body().number.clone(),
                 name: officer.certificate.body().name.clone(),

@@ -11,10 +11,10 @@
 //! array. The envelopes' headers are rebuilt from the key ids, so the bytes verified are the bytes signed, and a
 //! changed digit fails a signature.
 
+use super::IdentityError;
 use super::certificate::Certificate;
 use super::cose::{self, key_id};
 use super::presentation::{self, Presentation};
-use super::IdentityError;
 use ciborium::Value;
 
 /// The verify page's path on the server; the fragment follows it.
