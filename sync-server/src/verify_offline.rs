@@ -52,7 +52,8 @@ fn trust_json<S: Store>(state: &AppState<S>) -> Result<String, ApiError> {
 /// `GET /V` (and `/v`): the page, with what it verifies against inside it.
 pub async fn page<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<impl IntoResponse, ApiError> {
     let trust = crate::routes::blocking(state, |s| trust_json(s)).await?;
-    let html = PAGE.replace("__TRUST__", &trust).replace("__SCRIPT__", SCRIPT);
+    // The script first: the trust data holds names an administrator typed, which must not be read as markers.
+    let html = PAGE.replace("__SCRIPT__", SCRIPT).replace("__TRUST__", &trust);
     // Revalidate each time online: the revocation list in it must be the newest the server has.
     Ok(([(CACHE_CONTROL, "no-cache")], Html(html)))
 }
