@@ -59,7 +59,12 @@ pub static TARGETS: &[Target] = &[
         run: presentation,
         seeds: presentation_seeds,
     },
-    Target { name: "qr_text", parser: "FT1:/FTP1: QR text (base45, zlib, COSE)", run: qr_text, seeds: qr_text_seeds },
+    Target {
+        name: "qr_text",
+        parser: "FT1:/FTP1: QR text (base45, zlib, COSE) and the presentation URL (decimal digits, CBOR parts)",
+        run: qr_text,
+        seeds: qr_text_seeds,
+    },
     Target {
         name: "revocation_list",
         parser: "RevocationList::verify (envelope, and payloads signed by the authority)",
@@ -275,8 +280,8 @@ fn presentation_seeds() -> Vec<Vec<u8>> {
 fn qr_text(data: &[u8]) -> Outcome {
     let text = String::from_utf8_lossy(data);
     let ctx = context();
-    if text.starts_with("FTP1:") {
-        let p = Presentation::from_qr_text(&text).map_err(err)?;
+    if Presentation::is_presentation_text(&text) {
+        let p = Presentation::from_url_or_text(&text).map_err(err)?;
         verify_presentation(p.bytes(), &ctx.trust, Some(&ctx.revocations), NOW, None, None);
     } else {
         let c = Certificate::from_qr_text(&text).map_err(err)?;
@@ -290,8 +295,17 @@ fn qr_text_seeds() -> Vec<Vec<u8>> {
     let mut seeds = vec![ctx.certificate.to_qr_text().into_bytes()];
     if let Ok(p) = Presentation::create(&ctx.certificate, &ctx.holder, INSPECTION, NOW, [3; 16]) {
         seeds.push(p.to_qr_text().into_bytes());
+        if let Ok(url) = p.to_url("https://zfjd.example.cn") {
+            seeds.push(url.into_bytes());
+        }
     }
-    seeds.extend([b"FT1:".to_vec(), b"FTP1:%%%%".to_vec(), b" FT1:0000 ".to_vec()]);
+    seeds.extend([
+        b"FT1:".to_vec(),
+        b"FTP1:%%%%".to_vec(),
+        b" FT1:0000 ".to_vec(),
+        b"HTTPS://X/V#".to_vec(),
+        b"https://x/v#136".to_vec(),
+    ]);
     seeds
 }
 
@@ -352,6 +366,7 @@ fn enrolment_package_seeds() -> Vec<Vec<u8>> {
         certificate: ctx.certificate.bytes().to_vec(),
         authority: Authority { name: crate::context::AUTHORITY.into(), public_key: public_key_of(&ctx.authority) },
         key,
+        photo: vec![],
     };
     vec![package.to_bytes()]
 }

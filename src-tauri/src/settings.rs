@@ -14,6 +14,9 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8787";
 pub struct Settings {
     /// Base URL of the sync server: `$FIELDTRAIL_SERVER`, else [`DEFAULT_SERVER`].
     pub server: String,
+    /// Public address of the server's verify page, which the presentation QR opens on a party's phone (CERT-3):
+    /// `$FIELDTRAIL_VERIFY_URL`, else the sync server's.
+    pub verify_url: String,
     /// Directory of the local store: `$FIELDTRAIL_DATA`, else the platform's app data directory.
     #[ts(type = "string")]
     pub data_dir: PathBuf,
@@ -31,8 +34,10 @@ impl Settings {
     /// Settings from the variables `lookup` returns; empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, default_data_dir: PathBuf) -> Self {
         let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let server = var("FIELDTRAIL_SERVER").unwrap_or_else(|| DEFAULT_SERVER.to_owned());
         Self {
-            server: var("FIELDTRAIL_SERVER").unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
+            verify_url: var("FIELDTRAIL_VERIFY_URL").unwrap_or_else(|| server.clone()),
+            server,
             data_dir: var("FIELDTRAIL_DATA").map_or(default_data_dir, PathBuf::from),
             fixed_position: var("FIELDTRAIL_FIXED_POSITION"),
         }
@@ -51,8 +56,16 @@ mod tests {
     fn defaults_without_environment() {
         let settings = Settings::from_lookup(env(&[]), PathBuf::from("/app/data"));
         assert_eq!(settings.server, DEFAULT_SERVER);
+        assert_eq!(settings.verify_url, DEFAULT_SERVER, "the verify page is on the sync server unless set");
         assert_eq!(settings.data_dir, PathBuf::from("/app/data"));
         assert_eq!(settings.fixed_position, None);
+    }
+
+    #[test]
+    fn verify_url_may_differ_from_the_sync_server() {
+        let vars = [("FIELDTRAIL_SERVER", "http://10.0.0.2:9000"), ("FIELDTRAIL_VERIFY_URL", "https://ft.example.cn")];
+        let settings = Settings::from_lookup(env(&vars), PathBuf::from("/app/data"));
+        assert_eq!(settings.verify_url, "https://ft.example.cn");
     }
 
     #[test]
@@ -78,10 +91,15 @@ mod tests {
 
     #[test]
     fn serialises_with_snake_case_fields() -> Result<(), serde_json::Error> {
-        let settings = Settings { server: "http://s".into(), data_dir: PathBuf::from("/d"), fixed_position: None };
+        let settings = Settings {
+            server: "http://s".into(),
+            verify_url: "https://v".into(),
+            data_dir: PathBuf::from("/d"),
+            fixed_position: None,
+        };
         assert_eq!(
             serde_json::to_value(&settings)?,
-            serde_json::json!({"server": "http://s", "data_dir": "/d", "fixed_position": null})
+            serde_json::json!({"server": "http://s", "verify_url": "https://v", "data_dir": "/d", "fixed_position": null})
         );
         Ok(())
     }

@@ -100,17 +100,20 @@ pub struct PresentationView {
     pub inspection_id: String,
     /// RFC 3339.
     pub presented_at: String,
-    /// `FTP1:…`, the text the QR code carries.
+    /// The verify page's URL with the presentation in its fragment (CERT-3): what the QR code carries.
     pub qr: String,
     /// The QR code as an SVG document (black on white, with its quiet zone).
     pub qr_svg: String,
 }
 
 impl PresentationView {
-    pub fn new(presentation: &Presentation) -> Result<Self, AppError> {
-        let qr = presentation.to_qr_text();
+    /// `photo` is the holder's thumbnail the terminal holds for the certificate: shown beside the QR, not in it.
+    pub fn new(presentation: &Presentation, verify_url: &str, photo: Option<Vec<u8>>) -> Result<Self, AppError> {
+        let qr = presentation.to_url(verify_url).map_err(|e| AppError::new("verify_url", e.to_string()))?;
+        let mut certificate: CertificateCard = presentation.certificate().body().into();
+        certificate.photo = photo.map(|p| image_data_url(&p));
         Ok(Self {
-            certificate: presentation.certificate().body().into(),
+            certificate,
             inspection_id: presentation.inspection_id().to_owned(),
             presented_at: DateTime::from_timestamp(presentation.presented_at(), 0)
                 .map(|t| t.to_rfc3339())
@@ -121,9 +124,10 @@ impl PresentationView {
     }
 }
 
-/// `text` as a QR code in SVG, with error correction level L (the presentation is long; L keeps modules large).
+/// `text` as a QR code in SVG, with error correction level M: a presentation URL stays at version 15 or below
+/// (CERT-3, docs/identity.md), so modules stay large enough for a phone at arm's length.
 pub fn qr_svg(text: &str) -> Result<String, AppError> {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L)
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| AppError::new("qr_too_long", format!("QR code: {e}")))?;
     Ok(code
         .render::<qrcode::render::svg::Color<'_>>()

@@ -148,8 +148,10 @@ pub fn issue<S: Store>(store: &S, key: &AuthorityKey, req: &IssueRequest) -> Res
         valid_to: req.valid_to,
         kind: req.kind,
         holder_key: holder.public_key().as_ref().to_vec(),
-        photo_sha256: ring::digest::digest(&ring::digest::SHA256, &req.photo).as_ref().to_vec(),
-        photo: thumbnail,
+        // Version 2 (CERT-3): the certificate signs the thumbnail's hash and the thumbnail travels beside it, so
+        // a presentation fits a QR code a phone reads at arm's length.
+        photo_sha256: Certificate::photo_hash(&thumbnail),
+        photo: Vec::new(),
         issuer: key.name.clone(),
         issued_at: now(),
     };
@@ -164,7 +166,10 @@ pub fn issue<S: Store>(store: &S, key: &AuthorityKey, req: &IssueRequest) -> Res
         status: "valid".into(),
         status_since: body.issued_at,
     };
-    store.transact(|tx| tx.insert_certificate(&record, certificate.bytes(), &req.actor))?;
+    store.transact(|tx| {
+        tx.insert_certificate(&record, certificate.bytes(), &req.actor)?;
+        tx.set_certificate_photo(&record.number, &thumbnail)
+    })?;
     let code = transport_code()?;
     let sealed = seal(holder_pkcs8.as_ref(), &code, random()?, random()?, KdfParams::default())
         .map_err(|e| ApiError::Storage(e.to_string()))?;
@@ -173,6 +178,7 @@ pub fn issue<S: Store>(store: &S, key: &AuthorityKey, req: &IssueRequest) -> Res
         certificate: certificate.bytes().to_vec(),
         authority: TrustedAuthority { name: key.name.clone(), public_key: key.pair.public_key().as_ref().to_vec() },
         key: sealed,
+        photo: thumbnail,
     };
     Ok(Issued { certificate, package, code })
 }

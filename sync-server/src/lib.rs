@@ -22,6 +22,7 @@ pub mod sync;
 pub mod trail;
 pub mod upload_cleanup;
 pub mod uploads;
+pub mod verify_offline;
 pub mod verify_page;
 
 pub use error::ApiError;

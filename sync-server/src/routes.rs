@@ -6,7 +6,7 @@ use crate::shares::{self, ShareRequest};
 use crate::store::access::ShareEntry;
 use crate::store::{DocumentRow, HistoryEntry, Store, StoreTx};
 use crate::trail::{self, LogKey};
-use crate::{ApiError, log_routes, sync, verify_page};
+use crate::{ApiError, log_routes, sync, verify_offline, verify_page};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Extension, Path, State};
@@ -46,6 +46,10 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/verify", get(verify_page::json::<S>))
         .route("/verify", get(verify_page::page::<S>))
+        .route("/V", get(verify_offline::page::<S>))
+        .route("/v", get(verify_offline::page::<S>))
+        .route("/V-sw.js", get(verify_offline::worker))
+        .route("/v1/verify/presentation", post(verify_offline::online::<S>))
         .route("/v1/log/key", get(log_routes::key::<S>))
         .route("/v1/log/sth", get(log_routes::sth::<S>))
         .route("/v1/log/inclusion", get(log_routes::inclusion::<S>))

@@ -37,7 +37,15 @@ fn verify<S: Store>(state: &AppState<S>, text: &str) -> Result<PublicVerificatio
     let (trust, list) = state.store.transact(|tx| Ok((authority::trust_list(tx)?, tx.latest_revocation_list()?)))?;
     let revocations = list.and_then(|(_, bytes)| RevocationList::verify(&bytes, &trust).ok());
     let now = chrono::Utc::now().timestamp();
-    let verification = check(text.trim(), &trust, revocations.as_ref(), now).public();
+    let mut verification = check(text.trim(), &trust, revocations.as_ref(), now).public();
+    // `public()` kept the certificate only if valid: then a version 2 certificate's photo, kept beside it, is
+    // shown as a version 1 certificate's is, if it is the one whose hash the authority signed.
+    if let Some(body) = verification.certificate.as_mut().filter(|b| b.photo.is_empty()) {
+        let photo = state.store.transact(|tx| tx.certificate_photo(&body.number))?;
+        if let Some(jpeg) = photo.filter(|jpeg| Certificate::photo_hash(jpeg) == body.photo_sha256) {
+            body.photo = jpeg;
+        }
+    }
     let presented_age = verification.presented_at.map(|at| now.saturating_sub(at));
     Ok(PublicVerification { verification, presented_age })
 }
@@ -48,8 +56,8 @@ fn check(
     revocations: Option<&RevocationList>,
     now: i64,
 ) -> Verification {
-    if text.starts_with("FTP1:") {
-        match Presentation::from_qr_text(text) {
+    if Presentation::is_presentation_text(text) {
+        match Presentation::from_url_or_text(text) {
             // A party checks an officer standing in front of them: an old presentation is not a live one.
             Ok(p) => verify_presentation(p.bytes(), trust, revocations, now, None, Some(LIVE_PRESENTATION_SECS)),
             Err(e) => verify_presentation(e.to_string().as_bytes(), trust, None, now, None, None),
@@ -127,10 +135,15 @@ fn render(p: &PublicVerification) -> String {
     let mut rows = String::new();
     // `public()` left the certificate only if it is valid: no name or photo for any other verdict.
     if let Some(c) = v.certificate.as_ref().filter(|_| v.is_valid()) {
-        let photo = base64::engine::general_purpose::STANDARD.encode(&c.photo);
+        // A version 2 certificate's photo is not inside it: the page at /V shows it once verified.
+        if !c.photo.is_empty() {
+            let photo = base64::engine::general_purpose::STANDARD.encode(&c.photo);
+            rows.push_str(&format!(
+                "<img alt=\"照片\" src=\"data:image/jpeg;base64,{photo}\" width=\"120\" height=\"160\">"
+            ));
+        }
         rows.push_str(&format!(
-            "<img alt=\"照片\" src=\"data:image/jpeg;base64,{photo}\" width=\"120\" height=\"160\">\
-             <dl><dt>姓名</dt><dd>{}</dd><dt>证件编号</dt><dd>{}</dd><dt>执法主体</dt><dd>{}</dd>\
+            "<dl><dt>姓名</dt><dd>{}</dd><dt>证件编号</dt><dd>{}</dd><dt>执法主体</dt><dd>{}</dd>\
              <dt>执法类别</dt><dd>{}</dd><dt>执法区域</dt><dd>{}</dd><dt>有效期</dt><dd>{} 至 {}</dd>\
              <dt>发证机关</dt><dd>{}</dd></dl>",
             escape(&c.name),

@@ -85,7 +85,12 @@ fn main() {
         issued_at: 1_767_225_600,
     };
     let cert = Certificate::issue(&body(thumbnail.clone()), &authority).unwrap();
-    let bare = Certificate::issue(&body(Vec::new()), &authority).unwrap();
+    // Version 2: the thumbnail beside the certificate, signed by its hash.
+    let bare = Certificate::issue(
+        &CertificateBody { photo_sha256: Certificate::photo_hash(&thumbnail), ..body(Vec::new()) },
+        &authority,
+    )
+    .unwrap();
     let presentation =
         Presentation::create(&cert, &holder, "a7351a87-a965-4521-a96c-41accfa27bcd", 1_795_000_000, [7; 16]).unwrap();
 
@@ -99,14 +104,26 @@ fn main() {
         thumbnail.len()
     );
     println!(
-        "  certificate (COSE_Sign1)     {:>5} bytes with photo, {} without",
+        "  certificate (COSE_Sign1)     {:>5} bytes with photo (v1), {} with its hash (v2)",
         cert.bytes().len(),
         bare.bytes().len()
     );
     qr("certificate QR, with photo", &cert.to_qr_text());
-    qr("certificate QR, no photo", &bare.to_qr_text());
+    qr("certificate QR, v2", &bare.to_qr_text());
     println!("  presentation (COSE_Sign1)    {:>5} bytes", presentation.bytes().len());
     qr("presentation QR", &presentation.to_qr_text());
+    // The QR a party's phone opens (CERT-3): a version 2 certificate (thumbnail beside it, signed by hash) in a
+    // presentation as the verify page's URL, the presentation in decimal digits in the fragment.
+    let v2 = Presentation::create_for_item(
+        &bare,
+        &holder,
+        "a7351a87-a965-4521-a96c-41accfa27bcd",
+        Some("SC-0101"),
+        1_795_000_000,
+        &[7; 8],
+    )
+    .unwrap();
+    qr("presentation URL (v2)", &v2.to_url("https://zfjd.bynr.gov.cn").unwrap());
 
     let n = fieldtrail_tests::bench::size("FT_VERIFICATIONS", 20_000, 20) as u32;
     let bytes = cert.bytes().to_vec();

@@ -2,6 +2,7 @@
 //! this process on a real socket), terminals in their own data directories, and sample inspections.
 
 pub mod bench;
+pub mod webdriver;
 
 use anyhow::{Context, bail};
 use chrono::Utc;

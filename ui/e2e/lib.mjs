@@ -110,7 +110,10 @@ export async function enterPin(pin) {
   await clickShown('.van-dialog__confirm')
 }
 
-/** Officer `officer` presents: their PIN if asked, then the full-screen certificate; returns the QR text. */
+/**
+ * Officer `officer` presents: their PIN if asked, then the full-screen certificate with the holder's photo beside a
+ * QR of the verify page's URL, the presentation in its fragment (CERT-3); returns the URL.
+ */
 export async function present(officer, screenshot) {
   await click(`${byTest('present-button')}[data-number="${officer.number}"]`)
   const dialog = await $(byTest('pin-input'))
@@ -120,7 +123,8 @@ export async function present(officer, screenshot) {
   const name = await textOf(byTest('certificate-name'))
   if (name !== officer.name) throw new Error(`presentation shows ${name}, expected ${officer.name}`)
   const text = await qr.getAttribute('data-qr')
-  if (!text?.startsWith('FTP1:')) throw new Error(`presentation QR is "${text?.slice(0, 20)}"`)
+  if (!/^HTTPS?:\/\/[^#]+\/V#[0-9]+$/.test(text ?? '')) throw new Error(`presentation QR is "${text?.slice(0, 40)}"`)
+  if (!(await $(byTest('certificate-photo')).isExisting())) throw new Error('no photo beside the QR code')
   if (!(await $(`${byTest('presentation-qr')} svg`).isExisting())) throw new Error('no QR code drawn')
   if (screenshot) await shot(screenshot, { portrait: true })
   await click(byTest('presentation-done'))

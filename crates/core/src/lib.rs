@@ -17,6 +17,7 @@ pub mod identity;
 pub mod inflation;
 mod inspection;
 pub mod lock_rule;
+pub mod on_site;
 pub mod position;
 pub mod protocol;
 mod schema;

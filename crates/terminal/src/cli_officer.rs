@@ -72,13 +72,21 @@ pub fn officer(terminal: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Presents an officer's certificate for an inspection and prints the QR text (and the QR code with `--qr`).
-pub fn present(terminal: &Terminal, id: &str, number: &str, pin: &str, qr: bool) -> anyhow::Result<()> {
+/// Presents an officer's certificate for an inspection and prints the verify page's URL for it, on the server
+/// at `verify_url` (and the QR code with `--qr`, at error correction M, CERT-3).
+pub fn present(
+    terminal: &Terminal,
+    id: &str,
+    number: &str,
+    pin: &str,
+    verify_url: &str,
+    qr: bool,
+) -> anyhow::Result<()> {
     let officer = terminal.unlock(number, pin)?;
     let presentation = terminal.present(id, &officer)?;
-    let text = presentation.to_qr_text();
+    let text = presentation.to_url(verify_url)?;
     if qr {
-        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L)?;
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)?;
         println!("{}", code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
     }
     println!("{text}");

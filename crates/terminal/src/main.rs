@@ -47,7 +47,7 @@ enum Command {
         #[arg(long = "log-key")]
         log_key: Vec<String>,
     },
-    /// Verify a certificate (FT1:) or presentation (FTP1:) QR text offline.
+    /// Verify a certificate (FT1:) or presentation (verify page URL, or the older FTP1: text) QR offline.
     VerifyQr {
         text: String,
         /// Also check the presentation was made for this inspection.
@@ -110,7 +110,7 @@ enum InspectionCommand {
     },
     /// Print the document's heads (its state, as change hashes).
     Heads { id: String },
-    /// Present an officer's certificate for this inspection (亮证); prints the QR text.
+    /// Present an officer's certificate for this inspection (亮证); prints the verify page URL its QR carries.
     Present {
         id: String,
         /// The officer's certificate number.
@@ -118,6 +118,9 @@ enum InspectionCommand {
         officer: String,
         #[arg(long, env = "FIELDTRAIL_PIN")]
         pin: String,
+        /// The public address of the server's verify page (CERT-3), which a party's phone opens.
+        #[arg(long, env = "FIELDTRAIL_VERIFY_URL", default_value = "http://127.0.0.1:8787")]
+        verify_url: String,
         /// Also draw the QR code in the terminal.
         #[arg(long)]
         qr: bool,
@@ -443,7 +446,9 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
             terminal.edit(&args.id, &edits)?;
         }
         InspectionCommand::Resolve { id, field, value } => terminal.resolve_conflict(&id, &field, &value)?,
-        InspectionCommand::Present { id, officer, pin, qr } => cli_officer::present(terminal, &id, &officer, &pin, qr)?,
+        InspectionCommand::Present { id, officer, pin, verify_url, qr } => {
+            cli_officer::present(terminal, &id, &officer, &pin, &verify_url, qr)?
+        }
         InspectionCommand::Lock { id, officer, pin } => {
             terminal.lock(&id, &terminal.unlock(&officer, &pin)?)?;
             println!("inspection {id} locked");

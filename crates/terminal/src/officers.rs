@@ -203,6 +203,14 @@ impl Terminal {
             return Err(Error::Invalid("the package's key does not belong to its certificate".into()));
         }
         let sealed = seal(&pkcs8, pin, random()?, random()?, KdfParams::default())?;
+        if certificate.photo_matches(&package.photo) {
+            let path = self.photo_path(&certificate);
+            let io = |source| Error::DataDir { path: path.display().to_string(), source };
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            std::fs::write(&path, &package.photo).map_err(io)?;
+        }
         let body = certificate.body().clone();
         self.write(|c| {
             c.execute(
@@ -293,8 +301,9 @@ impl Terminal {
             let (trust, revocations) = (trust_list(c)?, revocation_list(c)?);
             let text = text.trim();
             let at = now();
-            Ok(if text.starts_with("FTP1:") {
-                match Presentation::from_qr_text(text) {
+            // A presentation comes as the verify page's URL (CERT-3) or as the older FTP1: text.
+            Ok(if Presentation::is_presentation_text(text) {
+                match Presentation::from_url_or_text(text) {
                     Ok(p) => verify_presentation(
                         p.bytes(),
                         &trust,
@@ -317,15 +326,10 @@ impl Terminal {
     /// The officer presents their certificate for an inspection (CERT-3): refused if the certificate is not valid
     /// now by this terminal's lists, or the inspection is outside its categories or region (CERT-5). The
     /// presentation is recorded in the inspection and returned for its QR code.
+    /// The presentation names the inspection's item code, so the party's phone can say what is being checked.
     pub fn present(&self, inspection_id: &str, officer: &UnlockedOfficer) -> Result<Presentation> {
         let at = now();
-        let presentation = Presentation::create(&officer.certificate, &officer.pair, inspection_id, at, random()?)?;
-        let record = PresentationRecord {
-            certificate_number: officer.certificate.body().number.clone(),
-            name: officer.certificate.body().name.clone(),
-            presented_at: chrono::DateTime::from_timestamp(at, 0).map(|t| t.to_rfc3339()).unwrap_or_default(),
-            qr: presentation.to_qr_text(),
-        };
+        let nonce: [u8; 8] = random()?;
         self.write(|c| {
             let check =
                 verify_certificate(officer.certificate.bytes(), &trust_list(c)?, revocation_list(c)?.as_ref(), at);
@@ -336,11 +340,35 @@ impl Terminal {
                 store::load(c, inspection_id, &self.actor)?.ok_or_else(|| Error::NotFound(inspection_id.to_owned()))?;
             let inspection = doc.read()?.inspection;
             check_scope(officer.certificate.body(), &inspection.category, &inspection.region)?;
+            let item = Some(inspection.item_code.as_str()).filter(|code| !code.is_empty());
+            let presentation =
+                Presentation::create_for_item(&officer.certificate, &officer.pair, inspection_id, item, at, &nonce)?;
+            let record = PresentationRecord {
+                certificate_number: officer.certificate.body().number.clone(),
+                name: officer.certificate.body().name.clone(),
+                presented_at: chrono::DateTime::from_timestamp(at, 0).map(|t| t.to_rfc3339()).unwrap_or_default(),
+                qr: presentation.to_qr_text(),
+            };
             let before = doc.heads();
-            doc.apply(&Edit::AddPresentation(record.clone()), chrono::Utc::now())?;
-            crate::rules::store_checked(c, inspection_id, &mut doc, &before)
-        })?;
-        Ok(presentation)
+            doc.apply(&Edit::AddPresentation(record), chrono::Utc::now())?;
+            crate::rules::store_checked(c, inspection_id, &mut doc, &before)?;
+            Ok(presentation)
+        })
+    }
+
+    /// The holder's photo thumbnail for `certificate`: inside it (version 1), or the one kept at enrolment whose
+    /// hash it signs (version 2). `None` when there is none or it does not match.
+    pub fn officer_photo(&self, certificate: &Certificate) -> Option<Vec<u8>> {
+        if !certificate.body().photo.is_empty() {
+            return Some(certificate.body().photo.clone());
+        }
+        let bytes = std::fs::read(self.photo_path(certificate)).ok()?;
+        certificate.photo_matches(&bytes).then_some(bytes)
+    }
+
+    /// Where a version 2 certificate's thumbnail is kept: named by the hash it must have.
+    fn photo_path(&self, certificate: &Certificate) -> std::path::PathBuf {
+        self.data_dir().join("officer-photos").join(format!("{}.jpg", hex::encode(&certificate.body().photo_sha256)))
     }
 
     /// Locks an inspection once at least two certified officers have presented for it, each proven by their

@@ -142,8 +142,14 @@ fn cert_7_private_key_is_never_stored_in_the_clear() {
     let pkcs8 = open_sealed(&EnrolmentPackage::from_bytes(&package).unwrap().key, &code).unwrap().unwrap();
     let seed = &pkcs8[16..48];
     let mut searched = 0;
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+    // Every file, in subdirectories too (the officers' photos are kept in one).
+    let mut files = vec![dir.path().to_path_buf()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
         searched += bytes.len();
         assert!(!bytes.windows(pkcs8.len()).any(|w| w == pkcs8.as_slice()), "PKCS#8 found on disk");
         assert!(!bytes.windows(seed.len()).any(|w| w == seed), "private key seed found on disk");

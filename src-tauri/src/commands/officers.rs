@@ -4,6 +4,7 @@ use tauri::{AppHandle, State};
 
 use crate::AppError;
 use crate::blocking::blocking;
+use crate::Settings;
 use crate::state::Unlocked;
 use crate::views::{CertificateCard, Officer, PresentationView, VerificationView};
 
@@ -44,11 +45,16 @@ pub fn sign_out_officer(unlocked: State<'_, Unlocked>, number: String) -> bool {
 pub async fn present_certificate(
     app: AppHandle,
     unlocked: State<'_, Unlocked>,
+    settings: State<'_, Settings>,
     inspection_id: String,
     number: String,
 ) -> Result<PresentationView, AppError> {
-    let officer = unlocked.get(&number)?;
-    blocking(app, move |terminal| PresentationView::new(&terminal.present(&inspection_id, &officer)?)).await
+    let (officer, verify_url) = (unlocked.get(&number)?, settings.verify_url.clone());
+    blocking(app, move |terminal| {
+        let presentation = terminal.present(&inspection_id, &officer)?;
+        PresentationView::new(&presentation, &verify_url, terminal.officer_photo(presentation.certificate()))
+    })
+    .await
 }
 
 /// Verifies a certificate or presentation QR text offline; `inspection_id` also checks a presentation's case.

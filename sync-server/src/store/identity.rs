@@ -51,6 +51,9 @@ pub trait IdentityTx {
 
     fn insert_certificate(&mut self, record: &CertificateRecord, bytes: &[u8], actor: &str) -> Result<(), ApiError>;
     fn certificate(&mut self, number: &str) -> Result<Option<CertificateRecord>, ApiError>;
+    /// Keeps the photo thumbnail a version 2 certificate signs by hash.
+    fn set_certificate_photo(&mut self, number: &str, jpeg: &[u8]) -> Result<(), ApiError>;
+    fn certificate_photo(&mut self, number: &str) -> Result<Option<Vec<u8>>, ApiError>;
     /// Sets a certificate's status and records the event.
     fn set_certificate_status(
         &mut self,

@@ -19,6 +19,7 @@ pub(super) fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/server/0006_request_counters.sql")),
         M::up(include_str!("../../../migrations/server/0007_upload_owners.sql")),
         M::up(include_str!("../../../migrations/server/0008_restores.sql")),
+        M::up(include_str!("../../../migrations/server/0009_certificate_photos.sql")),
     ])
 }
 

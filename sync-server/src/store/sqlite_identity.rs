@@ -53,6 +53,19 @@ impl IdentityTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn set_certificate_photo(&mut self, number: &str, jpeg: &[u8]) -> Result<(), ApiError> {
+        self.tx.execute("UPDATE certificates SET photo = ?2 WHERE number = ?1", params![number, jpeg])?;
+        Ok(())
+    }
+
+    fn certificate_photo(&mut self, number: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        Ok(self
+            .tx
+            .query_row("SELECT photo FROM certificates WHERE number = ?1", [number], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
     fn insert_certificate(&mut self, c: &CertificateRecord, bytes: &[u8], actor: &str) -> Result<(), ApiError> {
         let at = now();
         let inserted = self.tx.execute(

@@ -141,8 +141,8 @@ const en: MessageSchema = {
   },
   verify: {
     title: 'Verify certificate',
-    hint: "Point the camera at the other officer's QR code; if it cannot scan, paste or type the code's text.",
-    placeholder: 'FTP1:…',
+    hint: "Point the camera at the other officer's QR code; if it cannot scan, paste or type the code's text (the verify page URL HTTPS://…/V#…, or text starting with FT1: or FTP1:).",
+    placeholder: 'HTTPS://…/V#…',
     submit: 'Verify',
     result: 'Result',
     revocationAge: 'Checked against revocation list version {version} ({age})',

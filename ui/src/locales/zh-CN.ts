@@ -143,8 +143,8 @@ const zhCN = {
   },
   verify: {
     title: '核验证件',
-    hint: '用摄像头对准对方的证件二维码；无法扫码时，粘贴或输入二维码的内容。',
-    placeholder: 'FTP1:…',
+    hint: '用摄像头对准对方的证件二维码；无法扫码时，粘贴或输入二维码的内容（核验网址 HTTPS://…/V#…，或以 FT1:、FTP1: 开头的文字）。',
+    placeholder: 'HTTPS://…/V#…',
     submit: '核验',
     result: '核验结果',
     revocationAge: '依据吊销清单第 {version} 版（{age}）',

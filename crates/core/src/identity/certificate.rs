@@ -1,5 +1,13 @@
 //! The enforcement certificate (行政执法证件, CERT-1): who the officer is, what and where they may enforce, until
 //! when, and the key with which they sign, all signed by the issuing authority.
+//!
+//! Two payload versions. Version 1 carries the photo thumbnail inside the signed bytes (and the hash of the photo
+//! as delivered): too big for a presentation QR a phone reads at arm's length. Version 2, issued now, carries
+//! only the first 16 bytes of the thumbnail's SHA-256 (a second photo with the same 128 bits is out of reach) and
+//! leaves out the issuer's name, which the verifier's trust list gives by key id: the thumbnail travels beside the
+//! certificate (enrolment package, server) and is shown only when its hash matches. A presentation of a version 2
+//! certificate fits a QR code of version 15 at error correction M (docs/identity.md). Version 1 certificates stay
+//! readable and verifiable.
 
 use super::cose::{self, Fields, encode_map, int, text};
 use super::{IdentityError, qr};
@@ -7,7 +15,12 @@ use ciborium::Value;
 use ring::signature::Ed25519KeyPair;
 use serde::{Deserialize, Serialize};
 
-const PAYLOAD_VERSION: i64 = 1;
+/// The payload with the thumbnail inside.
+const WITH_PHOTO: i64 = 1;
+/// The payload with only the thumbnail's hash.
+const PHOTO_BESIDE: i64 = 2;
+/// Bytes of the thumbnail's SHA-256 a version 2 certificate keeps.
+const PHOTO_HASH_LEN: usize = 16;
 const QR_PREFIX: &str = "FT1:";
 
 /// What kind of certificate: an officer's, a supervisor's, or an invited supervisor's (CERT-6).
@@ -70,9 +83,11 @@ pub struct CertificateBody {
     /// The holder's Ed25519 public key: presentations must be signed by its private half.
     #[serde(with = "serde_bytes")]
     pub holder_key: Vec<u8>,
+    /// Version 1: the SHA-256 of the photo as delivered. Version 2: [`Certificate::photo_hash`] of the thumbnail.
     #[serde(with = "serde_bytes")]
     pub photo_sha256: Vec<u8>,
-    /// A small JPEG of the holder's photo, so the verifier sees the face without a network.
+    /// Version 1: a small JPEG of the holder's photo inside the signed bytes. Empty in version 2, whose
+    /// thumbnail travels beside the certificate ([`Certificate::photo_matches`]).
     #[serde(with = "serde_bytes")]
     pub photo: Vec<u8>,
     pub issuer: String,
@@ -82,8 +97,9 @@ pub struct CertificateBody {
 impl CertificateBody {
     fn encode(&self) -> Vec<u8> {
         let list = |v: &[String]| Value::Array(v.iter().map(|s| text(s)).collect());
-        encode_map(vec![
-            (1, int(PAYLOAD_VERSION)),
+        let version = if self.photo.is_empty() { PHOTO_BESIDE } else { WITH_PHOTO };
+        let mut fields = vec![
+            (1, int(version)),
             (2, text(&self.number)),
             (3, text(&self.name)),
             (4, text(&self.agency)),
@@ -97,13 +113,17 @@ impl CertificateBody {
             (12, Value::Bytes(self.photo.clone())),
             (13, text(&self.issuer)),
             (14, int(self.issued_at)),
-        ])
+        ];
+        if version == PHOTO_BESIDE {
+            fields.retain(|(k, _)| *k != 12 && *k != 13);
+        }
+        encode_map(fields)
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, IdentityError> {
         let f = Fields::parse("certificate", bytes)?;
         let version = f.int(1)?;
-        if version != PAYLOAD_VERSION {
+        if version != WITH_PHOTO && version != PHOTO_BESIDE {
             return Err(IdentityError::Malformed(format!("certificate version {version} is not supported")));
         }
         let kind = f.int(9)?;
@@ -119,10 +139,14 @@ impl CertificateBody {
                 .ok_or_else(|| IdentityError::Malformed(format!("certificate kind {kind} is unknown")))?,
             holder_key: f.bytes(10)?,
             photo_sha256: f.bytes(11)?,
-            photo: f.bytes(12)?,
-            issuer: f.text(13)?,
+            photo: if version == WITH_PHOTO { f.bytes(12)? } else { Vec::new() },
+            // Version 2 names its issuer only by key id; the verifier fills in the name it trusts.
+            issuer: if version == WITH_PHOTO { f.text(13)? } else { String::new() },
             issued_at: f.int(14)?,
         };
+        if version == WITH_PHOTO && body.photo.is_empty() {
+            return Err(IdentityError::Malformed("a version 1 certificate carries its photo".into()));
+        }
         if body.holder_key.len() != 32 {
             return Err(IdentityError::Malformed("holder key is not an Ed25519 public key".into()));
         }
@@ -168,6 +192,29 @@ impl Certificate {
     /// The id of the key that claims to have signed it.
     pub fn issuer_key_id(&self) -> &[u8] {
         &self.key_id
+    }
+
+    /// Whether `thumbnail` is the photo a version 2 certificate signs by hash (a version 1 certificate's photo
+    /// is inside it: any other photo does not match).
+    pub fn photo_matches(&self, thumbnail: &[u8]) -> bool {
+        self.body.photo.is_empty() && !thumbnail.is_empty() && Self::photo_hash(thumbnail) == self.body.photo_sha256
+    }
+
+    /// What a version 2 certificate signs of its thumbnail: the first 16 bytes of its SHA-256.
+    pub fn photo_hash(thumbnail: &[u8]) -> Vec<u8> {
+        ring::digest::digest(&ring::digest::SHA256, thumbnail).as_ref()[..PHOTO_HASH_LEN].to_vec()
+    }
+
+    /// The id of the key that claims to have signed it, and the signature: with the payload, what rebuilds the
+    /// envelope ([`super::presentation_url`]).
+    pub(crate) fn parts(&self) -> Result<(Vec<u8>, Vec<u8>), IdentityError> {
+        let envelope = cose::open(&self.bytes)?;
+        Ok((envelope.key_id.clone(), envelope.signature().to_vec()))
+    }
+
+    /// The signed payload.
+    pub(crate) fn payload(&self) -> Result<Vec<u8>, IdentityError> {
+        Ok(cose::open(&self.bytes)?.payload)
     }
 
     pub(crate) fn verify_signature(&self, authority_key: &[u8]) -> Result<(), IdentityError> {

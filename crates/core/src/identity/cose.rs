@@ -28,6 +28,19 @@ pub(crate) fn sign(payload: Vec<u8>, signer: &Ed25519KeyPair) -> Result<Vec<u8>,
         .map_err(|e| IdentityError::Signing(e.to_string()))
 }
 
+/// Rebuilds the envelope `sign` made from its parts: the signer's key id, the payload and the signature. The
+/// bytes are the same as signed only if the parts are; a changed part fails verification.
+pub(crate) fn rebuild(key_id: Vec<u8>, payload: Vec<u8>, signature: Vec<u8>) -> Result<Vec<u8>, IdentityError> {
+    let protected = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).key_id(key_id).build();
+    CoseSign1Builder::new()
+        .protected(protected)
+        .payload(payload)
+        .signature(signature)
+        .build()
+        .to_tagged_vec()
+        .map_err(|e| IdentityError::Malformed(format!("cannot rebuild the envelope: {e}")))
+}
+
 /// A parsed envelope, not yet verified.
 pub(crate) struct Envelope {
     sign1: CoseSign1,
@@ -47,6 +60,10 @@ pub(crate) fn open(bytes: &[u8]) -> Result<Envelope, IdentityError> {
 }
 
 impl Envelope {
+    pub fn signature(&self) -> &[u8] {
+        &self.sign1.signature
+    }
+
     pub fn verify(&self, public_key: &[u8]) -> Result<(), IdentityError> {
         self.sign1.verify_signature(b"", |sig, data| {
             UnparsedPublicKey::new(&ED25519, public_key)
@@ -85,6 +102,14 @@ impl Fields {
 
     pub fn text(&self, key: i64) -> Result<String, IdentityError> {
         self.get(key)?.as_text().map(str::to_owned).ok_or_else(|| self.bad(key, "text"))
+    }
+
+    /// A text field that may be absent.
+    pub fn optional_text(&self, key: i64) -> Result<Option<String>, IdentityError> {
+        if self.get(key).is_err() {
+            return Ok(None);
+        }
+        self.text(key).map(Some)
     }
 
     pub fn int(&self, key: i64) -> Result<i64, IdentityError> {

@@ -2,14 +2,15 @@
 //! (CERT-3), offline verification, and the rules of who may act (CERT-4, CERT-5).
 //!
 //! Every signed object is an Ed25519 signature (ring) in a COSE_Sign1 envelope (RFC 9052), the format of the EU
-//! digital COVID certificate; its payload is a CBOR map with small integer keys, so a certificate with a photo
-//! thumbnail fits one QR code. QR text is a prefix (`FT1:` certificate, `FTP1:` presentation) and the base45 of
-//! the zlib-compressed envelope: base45 uses only QR's alphanumeric characters. The same code verifies on the
-//! terminal, offline, and on the server.
+//! digital COVID certificate; its payload is a CBOR map with small integer keys, so a certificate and its
+//! presentation fit a QR code a phone reads. QR text is a prefix (`FT1:` certificate, `FTP1:` presentation) and
+//! the base45 of the zlib-compressed envelope; a presentation's QR code shows it as the verify page's URL
+//! ([`presentation_url`]). The same code verifies on the terminal, offline, and on the server.
 
 mod certificate;
 mod cose;
 mod presentation;
+pub mod presentation_url;
 mod qr;
 mod revocation;
 mod rules;

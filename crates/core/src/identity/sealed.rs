@@ -116,6 +116,10 @@ pub struct EnrolmentPackage {
     pub certificate: Vec<u8>,
     pub authority: super::Authority,
     pub key: Sealed,
+    /// The holder's photo thumbnail that a version 2 certificate signs by hash (empty for version 1, whose
+    /// thumbnail is inside it); the terminal keeps it only if the hash matches.
+    #[serde(default, with = "serde_bytes")]
+    pub photo: Vec<u8>,
 }
 
 impl EnrolmentPackage {
@@ -145,7 +149,7 @@ mod tests {
     fn package(kdf: KdfParams) -> EnrolmentPackage {
         let sealed = Sealed { salt: vec![1; 16], nonce: vec![2; 12], ciphertext: vec![3; 99], kdf };
         let authority = crate::identity::Authority { name: "a".into(), public_key: vec![4; 32] };
-        EnrolmentPackage { v: EnrolmentPackage::VERSION, certificate: vec![], authority, key: sealed }
+        EnrolmentPackage { v: EnrolmentPackage::VERSION, certificate: vec![], authority, key: sealed, photo: vec![] }
     }
 
     /// SEC-8, CERT-7: a package that asks for an absurd key derivation (4 GiB of memory, 2^32 passes, no

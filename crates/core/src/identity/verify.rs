@@ -139,7 +139,14 @@ pub fn verify_certificate(
 fn check(cert: &Certificate, trust: &TrustList, revocations: Option<&RevocationList>, at: i64) -> Verification {
     let body = cert.body();
     let mut v = verdict(cert, trust, revocations, at);
-    v.certificate = Some(body.clone());
+    let mut body = body.clone();
+    // A version 2 certificate names its issuer by key id only: the name is the one this verifier trusts.
+    if body.issuer.is_empty()
+        && let Some(authority) = trust.find(cert.issuer_key_id())
+    {
+        body.issuer = authority.name.clone();
+    }
+    v.certificate = Some(body);
     if let Some(list) = revocations {
         v.revocation_version = Some(list.version);
         v.revocation_age = Some(at - list.issued_at);

@@ -10,7 +10,7 @@ export type PresentationView = { certificate: CertificateCard, inspection_id: st
  */
 presented_at: string, 
 /**
- * `FTP1:…`, the text the QR code carries.
+ * The verify page's URL with the presentation in its fragment (CERT-3): what the QR code carries.
  */
 qr: string, 
 /**

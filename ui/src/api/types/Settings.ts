@@ -9,6 +9,11 @@ export type Settings = {
  */
 server: string, 
 /**
+ * Public address of the server's verify page, which the presentation QR opens on a party's phone (CERT-3):
+ * `$FIELDTRAIL_VERIFY_URL`, else the sync server's.
+ */
+verify_url: string, 
+/**
  * Directory of the local store: `$FIELDTRAIL_DATA`, else the platform's app data directory.
  */
 data_dir: string, 
