@@ -48,8 +48,11 @@ fn cert_2_status_changes_are_recorded_and_re_sign_the_list() {
     assert_eq!(latest_list(&store).version, 1, "an empty list from the start");
 
     let issued = authority::issue(&store, &key, &request("15080001")).unwrap();
-    assert_eq!(issued.certificate.body().photo_sha256.len(), 32);
-    assert!(issued.certificate.body().photo.len() < 2_000, "a thumbnail, not the photo");
+    // CERT-3: a version 2 certificate signs its thumbnail by hash and the thumbnail travels beside it.
+    assert_eq!(issued.certificate.body().photo_sha256.len(), 16);
+    assert!(issued.certificate.body().photo.is_empty(), "the photo is not packed into the certificate");
+    assert!(issued.package.photo.len() < 2_000, "a thumbnail, not the photo");
+    assert!(issued.certificate.photo_matches(&issued.package.photo));
     assert!(authority::issue(&store, &key, &request("15080001")).is_err(), "numbers are unique");
     let mut no_scope = request("15080009");
     no_scope.categories.clear();
