@@ -50,12 +50,12 @@ describe('api wrappers', () => {
     await createInspection(draft)
     await showInspection('i1')
     await editInspection('i1', [{ type: 'findings', text: 'ok' }])
-    await lockInspection('i1', '15080001')
+    await lockInspection('i1', '15080001', [{ type: 'result', text: '合格' }])
     expect(invoke.mock.calls).toEqual([
       ['create_inspection', { draft }],
       ['show_inspection', { id: 'i1' }],
       ['edit_inspection', { id: 'i1', edits: [{ type: 'findings', text: 'ok' }] }],
-      ['lock_inspection', { id: 'i1', number: '15080001' }],
+      ['lock_inspection', { id: 'i1', number: '15080001', edits: [{ type: 'result', text: '合格' }] }],
     ])
   })
 

@@ -13,6 +13,7 @@ mod error;
 pub mod evidence;
 pub mod history;
 mod http;
+mod lock;
 pub mod officers;
 pub mod quarantine;
 pub mod receipts;

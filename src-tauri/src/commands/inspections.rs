@@ -1,4 +1,4 @@
-//! Inspections: list, create, show, edit, lock.
+//! Inspections: list, create, show, edit, end and lock.
 
 use fieldtrail_core::{Edit, InspectionSummary, InspectionView};
 use fieldtrail_terminal::Terminal;
@@ -38,14 +38,17 @@ pub fn edit_inspection(terminal: State<'_, Terminal>, id: String, edits: Vec<Ins
     Ok(terminal.edit(&id, &edits.into_iter().map(Edit::from).collect::<Vec<_>>())?)
 }
 
-/// Officer `number` (unlocked) locks the inspection; needs two officers' presentations.
+/// Officer `number` (unlocked) applies `edits` (the unsaved ones), ends and locks the inspection: all of it or
+/// nothing (two officers must have presented).
 #[tauri::command]
-#[tracing::instrument(skip(terminal, unlocked), err)]
+#[tracing::instrument(skip(terminal, unlocked, edits), err)]
 pub fn lock_inspection(
     terminal: State<'_, Terminal>,
     unlocked: State<'_, Unlocked>,
     id: String,
     number: String,
+    edits: Vec<InspectionEdit>,
 ) -> Result<(), AppError> {
-    Ok(terminal.lock(&id, &*unlocked.get(&number)?)?)
+    let edits: Vec<Edit> = edits.into_iter().map(Edit::from).collect();
+    Ok(terminal.end_and_lock(&id, &edits, &*unlocked.get(&number)?)?)
 }

@@ -27,7 +27,10 @@ export function editInspection(id: string, edits: InspectionEdit[]): Promise<voi
   return invoke<void>('edit_inspection', { id, edits })
 }
 
-/** Officer `number` (unlocked) locks inspection `id`; two officers must have presented. */
-export function lockInspection(id: string, number: string): Promise<void> {
-  return invoke<void>('lock_inspection', { id, number })
+/**
+ * Officer `number` (unlocked) applies `edits` (the officer's unsaved ones), ends and locks inspection `id` in one
+ * step: all of it, or, when refused (two officers must have presented), nothing.
+ */
+export function lockInspection(id: string, number: string, edits: InspectionEdit[]): Promise<void> {
+  return invoke<void>('lock_inspection', { id, number, edits })
 }
