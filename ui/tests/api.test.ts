@@ -20,10 +20,13 @@ describe('api wrappers', () => {
     invoke.mockReset()
   })
 
-  it('listInspections calls list_inspections without arguments', async () => {
-    invoke.mockResolvedValue([])
-    await expect(listInspections()).resolves.toEqual([])
-    expect(invoke).toHaveBeenCalledWith('list_inspections')
+  it('listInspections asks list_inspections for one page after a cursor', async () => {
+    const page = { items: [], next: null }
+    invoke.mockResolvedValue(page)
+    await expect(listInspections(null, 50)).resolves.toEqual(page)
+    expect(invoke).toHaveBeenCalledWith('list_inspections', { cursor: null, limit: 50 })
+    await listInspections({ started_ms: 1764400000000, id: 'i9' }, 50)
+    expect(invoke).toHaveBeenLastCalledWith('list_inspections', { cursor: { started_ms: 1764400000000, id: 'i9' }, limit: 50 })
   })
 
   it('officer commands take camelCase arguments', async () => {

@@ -1,18 +1,22 @@
 //! Inspections: list, create, show, edit, end and lock.
 
-use fieldtrail_core::{Edit, InspectionSummary, InspectionView};
-use fieldtrail_terminal::Terminal;
+use fieldtrail_core::{Edit, InspectionView};
+use fieldtrail_terminal::{InspectionPage, ListCursor, Terminal};
 use tauri::State;
 
 use crate::AppError;
 use crate::state::Unlocked;
 use crate::views::{InspectionDraft, InspectionEdit};
 
-/// Every inspection in the local store.
+/// A page of the inspections in the local store, newest start first: up to `limit` after `cursor`.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub fn list_inspections(terminal: State<'_, Terminal>) -> Result<Vec<InspectionSummary>, AppError> {
-    Ok(terminal.list_inspections()?)
+pub fn list_inspections(
+    terminal: State<'_, Terminal>,
+    cursor: Option<ListCursor>,
+    limit: u32,
+) -> Result<InspectionPage, AppError> {
+    Ok(terminal.inspection_page(cursor.as_ref(), limit)?)
 }
 
 /// Opens an inspection with its scope (category and region); returns its id.

@@ -4,12 +4,14 @@ import type { InspectionDraft } from './types/InspectionDraft'
 import type { InspectionEdit } from './types/InspectionEdit'
 import type { InspectionSummary } from './types/InspectionSummary'
 import type { InspectionView } from './types/InspectionView'
+import type { InspectionPage } from './types/InspectionPage'
+import type { ListCursor } from './types/ListCursor'
 
-export type { InspectionDraft, InspectionEdit, InspectionSummary, InspectionView }
+export type { InspectionDraft, InspectionEdit, InspectionPage, InspectionSummary, InspectionView, ListCursor }
 
-/** All inspections on this device, newest first. */
-export function listInspections(): Promise<InspectionSummary[]> {
-  return invoke<InspectionSummary[]>('list_inspections')
+/** Up to `limit` inspections on this device after `cursor` (from the newest when `null`), newest start first. */
+export function listInspections(cursor: ListCursor | null, limit: number): Promise<InspectionPage> {
+  return invoke<InspectionPage>('list_inspections', { cursor, limit })
 }
 
 /** Opens an inspection; resolves to its id. */
