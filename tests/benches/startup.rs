@@ -84,7 +84,8 @@ fn seed(dir: &Path, n: u64) {
         let mut new = sample_inspection(&format!("临河区第{i}号商户"));
         new.started_at = now - Duration::minutes(((n - i) * 72) as i64);
         let id = t.create_inspection(&new).unwrap();
-        let edits = [Edit::SetFindings(format!("现场检查第{i}号：证照齐全，冷藏温度达标。")), Edit::SetResult("合格".into())];
+        let edits =
+            [Edit::SetFindings(format!("现场检查第{i}号：证照齐全，冷藏温度达标。")), Edit::SetResult("合格".into())];
         t.edit(&id, &edits).unwrap();
     }
 }
@@ -95,7 +96,7 @@ fn ms(since: Instant) -> f64 {
 
 /// Median wall time of `runs` calls of `f`, in ms.
 fn time(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut all: Vec<f64> = (0..runs)
+    let all: Vec<f64> = (0..runs)
         .map(|_| {
             let started = Instant::now();
             f();
