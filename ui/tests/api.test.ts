@@ -25,10 +25,13 @@ describe('api wrappers', () => {
     invoke.mockReset()
   })
 
-  it('listInspections calls list_inspections without arguments', async () => {
-    invoke.mockResolvedValue([])
-    await expect(listInspections()).resolves.toEqual([])
-    expect(invoke).toHaveBeenCalledWith('list_inspections')
+  it('listInspections asks list_inspections for one page after a cursor', async () => {
+    const page = { items: [], next: null }
+    invoke.mockResolvedValue(page)
+    await expect(listInspections(null, 50)).resolves.toEqual(page)
+    expect(invoke).toHaveBeenCalledWith('list_inspections', { cursor: null, limit: 50 })
+    await listInspections({ started_ms: 1764400000000, id: 'i9' }, 50)
+    expect(invoke).toHaveBeenLastCalledWith('list_inspections', { cursor: { started_ms: 1764400000000, id: 'i9' }, limit: 50 })
   })
 
   it('officer commands take camelCase arguments', async () => {
@@ -55,12 +58,12 @@ describe('api wrappers', () => {
     await createInspection(draft)
     await showInspection('i1')
     await editInspection('i1', [{ type: 'findings', text: 'ok' }])
-    await lockInspection('i1', '15080001')
+    await lockInspection('i1', '15080001', [{ type: 'result', text: '合格' }])
     expect(invoke.mock.calls).toEqual([
       ['create_inspection', { draft }],
       ['show_inspection', { id: 'i1' }],
       ['edit_inspection', { id: 'i1', edits: [{ type: 'findings', text: 'ok' }] }],
-      ['lock_inspection', { id: 'i1', number: '15080001' }],
+      ['lock_inspection', { id: 'i1', number: '15080001', edits: [{ type: 'result', text: '合格' }] }],
     ])
   })
 

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod change_class;
 mod document;
 mod edit;
+pub mod end_and_lock;
 mod error;
 pub mod evidence;
 pub mod httpsig;

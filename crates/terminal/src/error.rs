@@ -54,11 +54,20 @@ pub enum Error {
     /// The edit breaks a rule the server would refuse it for (SEC-2): checked here first by the same code.
     #[error(transparent)]
     Rule(#[from] fieldtrail_core::lock_rule::LockViolation),
+    /// Ending and locking refused before anything was written (boxed: it carries core's errors).
+    #[error(transparent)]
+    LockRefused(Box<fieldtrail_core::end_and_lock::LockRefused>),
     #[error(
         "the package's certificate is signed by key {key_id} (the package says \"{claimed}\"), which the \
          administrator has not provisioned on this terminal (`fieldtrail-terminal trust add-authority`)"
     )]
     AuthorityNotProvisioned { key_id: String, claimed: String },
+}
+
+impl From<fieldtrail_core::end_and_lock::LockRefused> for Error {
+    fn from(refused: fieldtrail_core::end_and_lock::LockRefused) -> Self {
+        Error::LockRefused(Box::new(refused))
+    }
 }
 
 impl Error {
@@ -90,6 +99,7 @@ impl Error {
             Error::Receipt(_) => "receipt_invalid",
             Error::CatalogueOutdated { .. } => "catalogue_outdated",
             Error::Rule(v) => v.code(),
+            Error::LockRefused(r) => r.code(),
         }
     }
 }

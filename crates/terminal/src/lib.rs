@@ -14,6 +14,8 @@ mod error;
 pub mod evidence;
 pub mod history;
 mod http;
+pub mod inspection_list;
+mod lock;
 pub mod officers;
 pub mod quarantine;
 pub mod receipts;
@@ -28,6 +30,7 @@ mod trail;
 
 pub use error::{Error, Result};
 pub use evidence::{Capture, UploadOptions, UploadOutcome, VerifyReport};
+pub use inspection_list::{InspectionPage, ListCursor};
 pub use officers::{OfficerSummary, UnlockedOfficer};
 pub use quarantine::QuarantinedDocument;
 pub use receipts::{ReceiptReport, StoredReceipt};
@@ -36,7 +39,7 @@ pub use status::TerminalStatus;
 pub use sync::SyncReport;
 
 use automerge::ActorId;
-use fieldtrail_core::{Edit, InspectionDoc, InspectionSummary, InspectionView, NewInspection};
+use fieldtrail_core::{Edit, InspectionDoc, InspectionView, NewInspection};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -122,16 +125,6 @@ impl Terminal {
     /// The inspection's automerge document as stored.
     pub fn document(&self, id: &str) -> Result<InspectionDoc> {
         self.with_conn(|c| store::load(c, id, &self.actor)?.ok_or_else(|| Error::NotFound(id.to_owned())))
-    }
-
-    /// Every inspection on this terminal, newest first.
-    pub fn list_inspections(&self) -> Result<Vec<InspectionSummary>> {
-        self.with_conn(|c| {
-            let mut stmt = c.prepare("SELECT summary FROM documents ORDER BY created_at DESC, id")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            rows.map(|json| serde_json::from_str(&json?).map_err(|e| Error::Invalid(format!("stored summary: {e}"))))
-                .collect()
-        })
     }
 
     /// How many inspections have changes the server has not confirmed.

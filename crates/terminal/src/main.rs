@@ -125,7 +125,8 @@ enum InspectionCommand {
         #[arg(long)]
         qr: bool,
     },
-    /// Lock the inspection: needs two certified officers' presentations; the locking officer signs its state.
+    /// End and lock the inspection in one step: needs two certified officers' presentations; the locking officer
+    /// signs its state. A refused lock leaves it as it was, not ended.
     Lock {
         id: String,
         #[arg(long)]
@@ -285,7 +286,7 @@ struct EditArgs {
     /// Set a checklist item's result as ITEM_ID=RESULT (pending, pass, fail, not_applicable); repeatable.
     #[arg(long = "check-result")]
     check_results: Vec<String>,
-    /// Record the end of the inspection now.
+    /// Record the end of the inspection now, without locking it (`inspection lock` ends and locks in one step).
     #[arg(long)]
     end: bool,
 }
@@ -451,7 +452,7 @@ fn inspection(terminal: &Terminal, cmd: InspectionCommand) -> anyhow::Result<()>
         }
         InspectionCommand::Lock { id, officer, pin } => {
             terminal.lock(&id, &terminal.unlock(&officer, &pin)?)?;
-            println!("inspection {id} locked");
+            println!("inspection {id} ended and locked");
         }
         InspectionCommand::Amend { id, officer, pin, reason, findings, result } => {
             let officer = terminal.unlock(&officer, &pin)?;

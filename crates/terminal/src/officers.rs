@@ -9,8 +9,7 @@ use fieldtrail_core::identity::{
     Authority, Certificate, CertificateBody, EnrolmentPackage, KdfParams, Presentation, RevocationList, Sealed, Trust,
     TrustList, Verdict, Verification, check_scope, open_sealed, seal, verify_certificate, verify_presentation,
 };
-use fieldtrail_core::lock_rule::lock_officers;
-use fieldtrail_core::{Edit, LockRecord, PresentationRecord};
+use fieldtrail_core::{Edit, PresentationRecord};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -369,28 +368,6 @@ impl Terminal {
     /// Where a version 2 certificate's thumbnail is kept: named by the hash it must have.
     fn photo_path(&self, certificate: &Certificate) -> std::path::PathBuf {
         self.data_dir().join("officer-photos").join(format!("{}.jpg", hex::encode(&certificate.body().photo_sha256)))
-    }
-
-    /// Locks an inspection once at least two certified officers have presented for it, each proven by their
-    /// own signature (CERT-4; names typed into the record do not count). The locking officer, one of those who
-    /// presented, signs the document's heads (REC-4): what was locked, and by whom, can be checked by anyone.
-    pub fn lock(&self, inspection_id: &str, officer: &UnlockedOfficer) -> Result<()> {
-        self.write(|c| {
-            let trust = trust(c)?;
-            let mut doc =
-                store::load(c, inspection_id, &self.actor)?.ok_or_else(|| Error::NotFound(inspection_id.to_owned()))?;
-            // Core's rule (CERT-4, CERT-5), the one the server applies when the lock arrives.
-            lock_officers(&doc.read()?.inspection, &trust)?;
-            let before = doc.heads();
-            let mut heads: Vec<String> = before.iter().map(|h| h.to_string()).collect();
-            heads.sort();
-            let signature = hex::encode(officer.sign(&fieldtrail_core::lock_message(inspection_id, &heads)));
-            let now = chrono::Utc::now();
-            let record =
-                LockRecord { by: officer.certificate.body().number.clone(), at: now.to_rfc3339(), heads, signature };
-            doc.apply(&Edit::Lock(record), now)?;
-            crate::rules::store_checked(c, inspection_id, &mut doc, &before)
-        })
     }
 }
 

@@ -23,6 +23,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/terminal/0010_restores_quarantine.sql")),
         M::up(include_str!("../../../migrations/terminal/0011_provisioned_authorities.sql")),
         M::up(include_str!("../../../migrations/terminal/0012_refused.sql")),
+        M::up(include_str!("../../../migrations/terminal/0014_inspection_list.sql")),
     ])
 }
 
@@ -35,6 +36,12 @@ pub fn open(dir: &Path) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     migrations().to_latest(&mut conn)?;
     crate::history::backfill(&conn)?;
+    let tx = conn.transaction()?;
+    let rebuilt = crate::inspection_list::rebuild_missing(&tx)?;
+    tx.commit()?;
+    if rebuilt > 0 {
+        tracing::info!(rebuilt, "inspection list rows rebuilt from their documents");
+    }
     Ok(conn)
 }
 
@@ -94,11 +101,11 @@ pub fn insert(conn: &Connection, id: &str, doc: &mut InspectionDoc) -> Result<()
 /// Inserts a new document already read as `view` (a sync checks every arriving document by reading it).
 pub fn insert_read(conn: &Connection, id: &str, doc: &mut InspectionDoc, view: &InspectionView) -> Result<()> {
     let at = now();
-    let summary = summary_of(view, &at)?;
     conn.execute(
-        "INSERT INTO documents (id, saved, heads, summary, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![id, doc.save(), encode_heads(&doc.heads()), summary, at],
+        "INSERT INTO documents (id, saved, heads, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![id, doc.save(), encode_heads(&doc.heads()), at],
     )?;
+    crate::inspection_list::put(conn, id, &view.summary(&at))?;
     crate::history::append(conn, id, doc.automerge(), &[])
 }
 
@@ -134,27 +141,21 @@ fn update_with(
     conn.execute("INSERT INTO document_chunks (doc_id, bytes) VALUES (?1, ?2)", params![id, chunk])?;
     crate::history::append(conn, id, doc.automerge(), before)?;
     let summary = match view {
-        Some(view) => summary_of(view, &at)?,
-        None => summary_json(doc, &at)?,
+        Some(view) => view.summary(&at),
+        None => doc.read()?.summary(&at),
     };
     conn.execute(
-        "UPDATE documents SET heads = ?2, summary = ?3, updated_at = ?4 WHERE id = ?1",
-        params![id, encode_heads(&heads), summary, at],
+        "UPDATE documents SET heads = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, encode_heads(&heads), at],
     )?;
+    // After the document: changing its heads removes the row (migration 0014), so it is written again here.
+    crate::inspection_list::put(conn, id, &summary)?;
     let chunks: i64 = conn.query_row("SELECT count(*) FROM document_chunks WHERE doc_id = ?1", [id], |r| r.get(0))?;
     if chunks >= COMPACT_AFTER {
         conn.execute("UPDATE documents SET saved = ?2 WHERE id = ?1", params![id, doc.save()])?;
         conn.execute("DELETE FROM document_chunks WHERE doc_id = ?1", [id])?;
     }
     Ok(())
-}
-
-fn summary_json(doc: &InspectionDoc, updated_at: &str) -> Result<String> {
-    summary_of(&doc.read()?, updated_at)
-}
-
-fn summary_of(view: &InspectionView, updated_at: &str) -> Result<String> {
-    serde_json::to_string(&view.summary(updated_at)).map_err(|e| Error::Invalid(format!("summary: {e}")))
 }
 
 pub fn server_heads(conn: &Connection, id: &str) -> Result<Vec<ChangeHash>> {

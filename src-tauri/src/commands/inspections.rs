@@ -1,6 +1,7 @@
-//! Inspections: list, create, show, edit, lock.
+//! Inspections: list, create, show, edit, end and lock.
 
-use fieldtrail_core::{Edit, InspectionSummary, InspectionView};
+use fieldtrail_core::{Edit, InspectionView};
+use fieldtrail_terminal::{InspectionPage, ListCursor};
 use tauri::{AppHandle, State};
 
 use crate::AppError;
@@ -9,11 +10,15 @@ use crate::position::{POSITION_TIMEOUT, PositionSource};
 use crate::state::Unlocked;
 use crate::views::{InspectionDraft, InspectionEdit};
 
-/// Every inspection in the local store.
+/// A page of the inspections in the local store, newest start first: up to `limit` after `cursor`.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
-pub async fn list_inspections(app: AppHandle) -> Result<Vec<InspectionSummary>, AppError> {
-    blocking(app, |terminal| Ok(terminal.list_inspections()?)).await
+pub async fn list_inspections(
+    app: AppHandle,
+    cursor: Option<ListCursor>,
+    limit: u32,
+) -> Result<InspectionPage, AppError> {
+    blocking(app, move |terminal| Ok(terminal.inspection_page(cursor.as_ref(), limit)?)).await
 }
 
 /// Opens an inspection with its scope (category and region) where the tablet is now (REC-1); returns its id.
@@ -48,15 +53,17 @@ pub async fn edit_inspection(app: AppHandle, id: String, edits: Vec<InspectionEd
     blocking(app, move |terminal| Ok(terminal.edit(&id, &edits.into_iter().map(Edit::from).collect::<Vec<_>>())?)).await
 }
 
-/// Officer `number` (unlocked) locks the inspection; needs two officers' presentations.
+/// Officer `number` (unlocked) applies `edits` (the unsaved ones), ends and locks the inspection: all of it or
+/// nothing (two officers must have presented).
 #[tauri::command]
-#[tracing::instrument(skip(app, unlocked), err)]
+#[tracing::instrument(skip(app, unlocked, edits), err)]
 pub async fn lock_inspection(
     app: AppHandle,
     unlocked: State<'_, Unlocked>,
     id: String,
     number: String,
+    edits: Vec<InspectionEdit>,
 ) -> Result<(), AppError> {
-    let officer = unlocked.get(&number)?;
-    blocking(app, move |terminal| Ok(terminal.lock(&id, &officer)?)).await
+    let (officer, edits) = (unlocked.get(&number)?, edits.into_iter().map(Edit::from).collect::<Vec<_>>());
+    blocking(app, move |terminal| Ok(terminal.end_and_lock(&id, &edits, &officer)?)).await
 }

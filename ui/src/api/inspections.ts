@@ -4,12 +4,14 @@ import type { InspectionDraft } from './types/InspectionDraft'
 import type { InspectionEdit } from './types/InspectionEdit'
 import type { InspectionSummary } from './types/InspectionSummary'
 import type { InspectionView } from './types/InspectionView'
+import type { InspectionPage } from './types/InspectionPage'
+import type { ListCursor } from './types/ListCursor'
 
-export type { InspectionDraft, InspectionEdit, InspectionSummary, InspectionView }
+export type { InspectionDraft, InspectionEdit, InspectionPage, InspectionSummary, InspectionView, ListCursor }
 
-/** All inspections on this device, newest first. */
-export function listInspections(): Promise<InspectionSummary[]> {
-  return invoke<InspectionSummary[]>('list_inspections')
+/** Up to `limit` inspections on this device after `cursor` (from the newest when `null`), newest start first. */
+export function listInspections(cursor: ListCursor | null, limit: number): Promise<InspectionPage> {
+  return invoke<InspectionPage>('list_inspections', { cursor, limit })
 }
 
 /** Opens an inspection; resolves to its id. */
@@ -27,7 +29,10 @@ export function editInspection(id: string, edits: InspectionEdit[]): Promise<voi
   return invoke<void>('edit_inspection', { id, edits })
 }
 
-/** Officer `number` (unlocked) locks inspection `id`; two officers must have presented. */
-export function lockInspection(id: string, number: string): Promise<void> {
-  return invoke<void>('lock_inspection', { id, number })
+/**
+ * Officer `number` (unlocked) applies `edits` (the officer's unsaved ones), ends and locks inspection `id` in one
+ * step: all of it, or, when refused (two officers must have presented), nothing.
+ */
+export function lockInspection(id: string, number: string, edits: InspectionEdit[]): Promise<void> {
+  return invoke<void>('lock_inspection', { id, number, edits })
 }

@@ -112,7 +112,7 @@ const en: MessageSchema = {
     saved: 'Saved',
     evidence: 'Evidence ({n})',
     lock: 'Lock record',
-    lockConfirm: 'A locked record cannot be edited directly. Lock it?',
+    lockConfirm: 'The inspection will be ended and locked; a locked record cannot be edited directly. Lock it?',
     lockedNotice: 'The record is locked',
     verify: "Verify another's certificate",
   },
@@ -377,6 +377,18 @@ const en: MessageSchema = {
     storing: 'Hashing and storing {name}',
     progress: '{done} / {total}',
   },
+  /** Ending and locking in one step (lock slice). */
+  lockStep: {
+    endedAt: 'Ended at',
+    notEnded: 'Not ended',
+    refused: 'Not locked; the inspection is still in progress: {reason}',
+  },
+  /** The home list, loaded page by page as the officer scrolls (start-up slice). */
+  homeList: {
+    loading: 'Loading…',
+    finished: 'No more inspections',
+    error: 'Loading failed. Tap to retry',
+  },
   errors: {
     generic: 'Something went wrong: {message}',
     codes: {
@@ -413,6 +425,8 @@ const en: MessageSchema = {
       qr_too_long: 'The QR code is too long to show. Contact your administrator.',
       receipt_invalid: "The server's sync receipt does not verify, so the data is not confirmed. Contact your administrator.",
       catalogue_outdated: 'This item catalogue is older than the one on this tablet, so it was not imported. Use the latest catalogue.',
+      lock_officer_not_counted: 'The officer who locks must be one of those who presented a valid certificate for this inspection.',
+      bad_lock: 'The lock record is not valid, so nothing was locked. Unlock again and retry.',
       unknown: 'An unknown error occurred. Try again.',
     },
   },

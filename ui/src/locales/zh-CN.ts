@@ -114,7 +114,7 @@ const zhCN = {
     saved: '已保存',
     evidence: '证据（{n}）',
     lock: '锁定笔录',
-    lockConfirm: '锁定后笔录不能再直接修改。确认锁定？',
+    lockConfirm: '检查将结束并锁定，锁定后笔录不能再直接修改。确认锁定？',
     lockedNotice: '笔录已锁定',
     verify: '核验他人证件',
   },
@@ -379,6 +379,18 @@ const zhCN = {
     storing: '正在计算哈希并保存 {name}',
     progress: '{done} / {total}',
   },
+  /** Ending and locking in one step (lock slice). */
+  lockStep: {
+    endedAt: '结束时间',
+    notEnded: '未结束',
+    refused: '未锁定，检查仍在进行中：{reason}',
+  },
+  /** The home list, loaded page by page as the officer scrolls (start-up slice). */
+  homeList: {
+    loading: '正在加载…',
+    finished: '没有更多检查记录了',
+    error: '加载失败，点击重试',
+  },
   errors: {
     generic: '操作失败：{message}',
     /** One sentence per `code` of the app's `{code, message}` errors. */
@@ -416,6 +428,8 @@ const zhCN = {
       qr_too_long: '二维码内容过长，无法显示，请联系管理员。',
       receipt_invalid: '服务器的同步回执校验失败，数据未被确认，请联系管理员。',
       catalogue_outdated: '该执法事项清单比本机现有的版本旧，未导入。请使用最新的清单。',
+      lock_officer_not_counted: '锁定人须是已为本次检查出示有效证件的执法人员之一。',
+      bad_lock: '锁定记录无效，未锁定，请重新解锁后再试。',
       unknown: '发生未知错误，请重试。',
     },
   },
