@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use fieldtrail_core::Evidence;
 use fieldtrail_terminal::Capture;
 use tauri::ipc::{Channel, InvokeBody, Request};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::AppError;
 use crate::blocking::blocking;
@@ -93,18 +93,18 @@ pub async fn append_incoming(request: Request<'_>, app: AppHandle) -> Result<u64
 /// Takes the complete incoming file `incoming` into inspection `inspection_id`, signed by unlocked officer
 /// `number`; reports the bytes hashed and stored so far on `progress`.
 #[tauri::command]
-#[tracing::instrument(skip(app, unlocked, source, progress), err)]
+#[tracing::instrument(skip(app, unlocked, progress), err)]
 pub async fn add_evidence_incoming(
     app: AppHandle,
     unlocked: State<'_, Unlocked>,
-    source: State<'_, PositionSource>,
     inspection_id: String,
     number: String,
     incoming: String,
     file_name: String,
     progress: Channel<IntakeProgress>,
 ) -> Result<Evidence, AppError> {
-    let position = source.current(POSITION_TIMEOUT).await;
+    // The position source comes from the app's state: one argument fewer than the command's other inputs.
+    let position = app.state::<PositionSource>().current(POSITION_TIMEOUT).await;
     let capture =
         Capture { signer: Some(unlocked.get(&number)?), original_name: file_name, position, ..Capture::default() };
     blocking(app, move |terminal| {

@@ -3,8 +3,8 @@
 use tauri::{AppHandle, State};
 
 use crate::AppError;
-use crate::blocking::blocking;
 use crate::Settings;
+use crate::blocking::blocking;
 use crate::state::Unlocked;
 use crate::views::{CertificateCard, Officer, PresentationView, VerificationView};
 
