@@ -29,7 +29,14 @@ await runSpec('position', async () => {
   await click(byTest('new-inspection'))
   await click(byTest('pick-item'))
   await type(`${byTest('catalogue-search')} input`, '食品经营')
+  // The list re-renders as the search settles: click the item once the search has found it, as the officer would.
+  await until(
+    async () => (await browser.$$(`${byTest('catalogue-item')}[data-code="${ITEM_CODE}"]`)).length === 1,
+    `the catalogue search did not find ${ITEM_CODE}`,
+  )
+  await browser.pause(300)
   await click(`${byTest('catalogue-item')}[data-code="${ITEM_CODE}"]`)
+  await until(async () => (await $(`${byTest('basis-law-input')} input`).getValue()) !== '', 'picking the item did not fill the form')
   await type(`${byTest('region-input')} input`, '150802')
   await type(`${byTest('party-name-input')} input`, PARTY)
   await click(byTest('create-inspection'))
