@@ -48,6 +48,8 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::catalogue::catalogue_search,
             commands::conflicts::resolve_conflict,
+            commands::enrolment::device_registration,
+            commands::enrolment::enrol_officer,
             commands::evidence::add_evidence_bytes,
             commands::evidence::import_evidence,
             commands::evidence::list_evidence,

@@ -1,0 +1,32 @@
+//! Setting the tablet up: its registration QR for the administrator, and enrolling an officer from the
+//! administrator's package with the one-time code typed or scanned. Both run off the window's thread: Argon2
+//! key derivation takes a second (docs/benchmarks.md), and the window must not freeze meanwhile.
+
+use fieldtrail_terminal::Terminal;
+use tauri::{AppHandle, Manager};
+
+use crate::AppError;
+use crate::views::{Officer, RegistrationView};
+
+/// Runs `call` on the terminal in Tauri's blocking pool, not on the window's thread.
+async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    call: impl FnOnce(&Terminal) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let task = tauri::async_runtime::spawn_blocking(move || call(&app.state::<Terminal>()));
+    task.await.map_err(|e| AppError::new("internal", format!("the task did not finish: {e}")))?
+}
+
+/// This tablet's registration, as text and QR code, for the administrator's `register-device --qr`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn device_registration(app: AppHandle) -> Result<RegistrationView, AppError> {
+    blocking(app, |t| RegistrationView::new(&t.registration()?)).await
+}
+
+/// Enrols an officer from the bytes of the package file, the one-time code as typed or scanned, and a new PIN.
+#[tauri::command]
+#[tracing::instrument(skip_all, err)]
+pub async fn enrol_officer(app: AppHandle, package: Vec<u8>, code: String, pin: String) -> Result<Officer, AppError> {
+    blocking(app, move |t| Ok(Officer::new(t.enrol(&package, &code, &pin)?, &[]))).await
+}
