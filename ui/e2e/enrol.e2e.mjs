@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { $, browser, byTest, click, enterPin, pick, required, runSpec, shot, step, textOf, type, until } from './lib.mjs'
 
 const terminal = required('E2E_TERMINAL')
@@ -42,7 +42,8 @@ const cards = async () => (await browser.$$(byTest('officer-card'))).length
 /** Fills the enrolment screen and submits; returns the refusal shown, or '' when the screen closed. */
 async function enrol(file, typedCode, pin, pinAgain = pin) {
   await pick(file, byTest('enrol-file'))
-  await until(async () => (await $(`${byTest('enrol-package-name')} input`).getValue()).endsWith('.ftenrol'), 'the file was not picked')
+  const name = basename(file)
+  await until(async () => (await $(`${byTest('enrol-package-name')} input`).getValue()) === name, `${name} was not picked`)
   await type(`${byTest('enrol-code')} input`, typedCode)
   await type(`${byTest('enrol-pin')} input`, pin)
   await type(`${byTest('enrol-pin-again')} input`, pinAgain)
