@@ -1,6 +1,7 @@
 //! Setting the tablet up: its registration QR for the administrator, and enrolling an officer from the
-//! administrator's package with the one-time code typed or scanned. Both run off the window's thread: Argon2
-//! key derivation takes a second (docs/benchmarks.md), and the window must not freeze meanwhile.
+//! administrator's package with the one-time code typed or scanned. Both run off the window's thread: enrolling
+//! derives two Argon2id keys (19 MiB each, one from the code and one from the PIN), and the window must not
+//! freeze meanwhile.
 
 use fieldtrail_terminal::Terminal;
 use tauri::{AppHandle, Manager};
