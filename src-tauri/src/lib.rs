@@ -49,6 +49,8 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::catalogue::catalogue_search,
             commands::conflicts::resolve_conflict,
+            commands::enrolment::device_registration,
+            commands::enrolment::enrol_officer,
             commands::evidence::add_evidence_bytes,
             commands::evidence::add_evidence_incoming,
             commands::evidence::append_incoming,

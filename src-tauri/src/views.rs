@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
-use fieldtrail_core::identity::{CertificateBody, Presentation, Verification};
+use fieldtrail_core::identity::{CertificateBody, DeviceRegistration, Presentation, Verification};
 use fieldtrail_core::{
     CheckResult, Edit, Evidence, Kind, LegalBasis, Location, NewInspection, OfficerRef, Party, Position, Status,
 };
@@ -135,6 +135,31 @@ pub fn qr_svg(text: &str) -> Result<String, AppError> {
         .dark_color(qrcode::render::svg::Color("#000000"))
         .light_color(qrcode::render::svg::Color("#ffffff"))
         .build())
+}
+
+/// This tablet as the administrator registers it: the text its registration QR carries, and the QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RegistrationView {
+    pub device_id: String,
+    /// The device's Ed25519 public key, hex.
+    pub public_key: String,
+    /// `FTR1:…`, the text the QR code carries.
+    pub qr: String,
+    /// The QR code as an SVG document.
+    pub qr_svg: String,
+}
+
+impl RegistrationView {
+    pub fn new(registration: &DeviceRegistration) -> Result<Self, AppError> {
+        let qr = registration.to_qr_text();
+        Ok(Self {
+            device_id: registration.device_id.clone(),
+            public_key: hex::encode(registration.public_key),
+            qr_svg: qr_svg(&qr)?,
+            qr,
+        })
+    }
 }
 
 /// The verdict on another officer's QR code.

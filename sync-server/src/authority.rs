@@ -9,8 +9,8 @@ use crate::ApiError;
 use crate::store::identity::CertificateRecord;
 use crate::store::{Store, StoreTx};
 use fieldtrail_core::identity::{
-    Authority as TrustedAuthority, Certificate, CertificateBody, CertificateKind, EnrolmentPackage, KdfParams,
-    RevocationEntry, RevocationList, RevocationStatus, TrustList, seal,
+    Authority as TrustedAuthority, Certificate, CertificateBody, CertificateKind, EnrolmentCode, EnrolmentPackage,
+    KdfParams, RevocationEntry, RevocationList, RevocationStatus, TrustList, seal,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
@@ -183,13 +183,9 @@ pub fn issue<S: Store>(store: &S, key: &AuthorityKey, req: &IssueRequest) -> Res
     Ok(Issued { certificate, package, code })
 }
 
-/// Ten characters from an alphabet without look-alikes (no I, L, O, U, 0, 1), read out or printed for the
-/// officer: about 49 bits, each guess costing an Argon2id derivation.
+/// A fresh one-time code, in the form core defines (read out, typed, or scanned as `FTE1:` on the terminal).
 fn transport_code() -> Result<String, ApiError> {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let bytes: [u8; 10] = random()?;
-    let chars: String = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
-    Ok(format!("{}-{}", &chars[..5], &chars[5..]))
+    Ok(EnrolmentCode::from_random(random()?).as_str().to_owned())
 }
 
 /// A change of a certificate's status.

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use fieldtrail_core::identity::CertificateKind;
+use fieldtrail_core::identity::{CertificateKind, DeviceRegistration, EnrolmentCode};
 use fieldtrail_core::share::ShareAction;
 use fieldtrail_server::authority::{self, IssueRequest, StatusChange};
 use fieldtrail_server::authz::Actor;
@@ -31,12 +31,16 @@ pub enum AdminCommand {
     Reinstate(StatusArgs),
     /// Revoke a certificate for good (缴销).
     Revoke(StatusArgs),
-    /// Register a terminal by its device id and public key (`fieldtrail-terminal device`).
+    /// Register a terminal by its device id and public key (`fieldtrail-terminal device`), or by the text of
+    /// the registration QR the tablet shows (`--qr FTR1:…`).
     RegisterDevice {
-        #[arg(long)]
-        device: String,
-        #[arg(long)]
-        public_key: String,
+        #[arg(long, required_unless_present = "qr", requires = "public_key")]
+        device: Option<String>,
+        #[arg(long, requires = "device")]
+        public_key: Option<String>,
+        /// The tablet's registration QR text, scanned or copied: instead of --device and --public-key.
+        #[arg(long, conflicts_with_all = ["device", "public_key"])]
+        qr: Option<String>,
         #[arg(long)]
         agency: String,
     },
@@ -165,11 +169,23 @@ pub fn run(data: &Path, key: Option<PathBuf>, by: &str, command: AdminCommand) -
             );
             println!("enrolment package: {}", a.out.display());
             println!("enrolment code:    {}", issued.code);
+            // The officer scans this on the tablet's enrolment screen instead of typing the code.
+            let code = EnrolmentCode::parse(&issued.code)?;
+            let qr = qrcode::QrCode::with_error_correction_level(code.to_qr_text().as_bytes(), qrcode::EcLevel::M)?;
+            println!("enrolment code QR ({}):", code.to_qr_text());
+            println!("{}", qr.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
         }
         AdminCommand::Suspend(a) => status(&store, &key_path, a, StatusChange::Suspend, by)?,
         AdminCommand::Reinstate(a) => status(&store, &key_path, a, StatusChange::Reinstate, by)?,
         AdminCommand::Revoke(a) => status(&store, &key_path, a, StatusChange::Revoke, by)?,
-        AdminCommand::RegisterDevice { device, public_key, agency } => {
+        AdminCommand::RegisterDevice { device, public_key, qr, agency } => {
+            let (device, public_key) = match qr {
+                Some(text) => {
+                    let registration = DeviceRegistration::from_qr_text(&text)?;
+                    (registration.device_id, hex::encode(registration.public_key))
+                }
+                None => (device.unwrap_or_default(), public_key.unwrap_or_default()),
+            };
             devices::register(&store, &device, &public_key, &agency, by)?;
             println!("device {device} registered for {agency}");
         }

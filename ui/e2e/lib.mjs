@@ -132,9 +132,9 @@ export async function present(officer, screenshot) {
   return text
 }
 
-/** Puts a local file into the evidence screen's file input, as an officer picking it would. */
-export async function pick(path) {
-  const input = await $(byTest('file-input'))
+/** Puts a local file into a file input (the evidence screen's by default), as an officer picking it would. */
+export async function pick(path, selector = byTest('file-input')) {
+  const input = await $(selector)
   try {
     await input.addValue(path)
   } catch (error) {
@@ -151,7 +151,7 @@ export async function pick(path) {
         el.files = transfer.files
         el.dispatchEvent(new Event('change', { bubbles: true }))
       },
-      byTest('file-input'),
+      selector,
       name,
       base64,
     )

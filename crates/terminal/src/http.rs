@@ -10,6 +10,7 @@ use crate::Terminal;
 use crate::device_key::DeviceKey;
 use crate::error::{Error, Result};
 use fieldtrail_core::httpsig;
+use fieldtrail_core::identity::DeviceRegistration;
 use fieldtrail_core::protocol::ErrorBody;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -167,6 +168,14 @@ impl Terminal {
     /// This device's public key (hex), for the administrator's `register-device`.
     pub fn device_public_key(&self) -> Result<String> {
         self.write(|c| Ok(DeviceKey::load_or_create(c)?.public_key_hex()))
+    }
+
+    /// What the administrator registers this device by, for its registration QR (`FTR1:`).
+    pub fn registration(&self) -> Result<DeviceRegistration> {
+        let mut public_key = [0u8; 32];
+        hex::decode_to_slice(self.device_public_key()?, &mut public_key)
+            .map_err(|_| Error::DeviceKey("the device's public key is not 32 bytes".into()))?;
+        Ok(DeviceRegistration { device_id: self.device_id.clone(), public_key })
     }
 }
 

@@ -28,7 +28,8 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print this terminal's device id and public key (what the administrator registers).
+    /// Print this terminal's device id and public key, and its registration QR text (`FTR1:`, for `fieldtrail-server
+    /// admin register-device --qr`): what the administrator registers.
     Device,
     /// The issuing authorities this terminal trusts, as its administrator provisioned them.
     #[command(subcommand)]
@@ -317,6 +318,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Device => {
             println!("device id   {}", terminal.device_id());
             println!("public key  {}", terminal.device_public_key()?);
+            println!("registration {}", terminal.registration()?.to_qr_text());
         }
         Command::Trust(cmd) => cli_officer::trust(&terminal, cmd)?,
         Command::Officer(cmd) => cli_officer::officer(&terminal, cmd)?,

@@ -6,8 +6,9 @@
 use crate::error::{Error, Result};
 use crate::{Terminal, store};
 use fieldtrail_core::identity::{
-    Authority, Certificate, CertificateBody, EnrolmentPackage, KdfParams, Presentation, RevocationList, Sealed, Trust,
-    TrustList, Verdict, Verification, check_scope, open_sealed, seal, verify_certificate, verify_presentation,
+    Authority, Certificate, CertificateBody, EnrolmentCode, EnrolmentPackage, KdfParams, Presentation, RevocationList,
+    Sealed, Trust, TrustList, Verdict, Verification, check_scope, open_sealed, seal, verify_certificate,
+    verify_presentation,
 };
 use fieldtrail_core::{Edit, PresentationRecord};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -179,10 +180,12 @@ impl Terminal {
     }
 
     /// Enrols an officer from the administrator's package: `code` opens it, `pin` protects the key from then on.
+    /// `code` is as typed or as scanned from the administrator's QR (`FTE1:`, read by core's [`EnrolmentCode`]).
     /// The certificate must verify against an authority key provisioned here (SEC-8): the authority the package
     /// names is a claim of the package, not a reason to trust it. Nothing is stored unless every check passes.
     pub fn enrol(&self, package: &[u8], code: &str, pin: &str) -> Result<OfficerSummary> {
         check_pin(pin)?;
+        let code = EnrolmentCode::parse(code)?;
         // Reading the package bounds its key-derivation cost before anything is derived.
         let package = EnrolmentPackage::from_bytes(package)?;
         let (trust, revocations) = self.with_conn(|c| Ok((trust_list(c)?, revocation_list(c)?)))?;
@@ -195,7 +198,7 @@ impl Terminal {
             return Err(Error::CertificateNotValid(check.verdict.as_str().into(), check.detail));
         }
         let certificate = Certificate::decode(&package.certificate)?;
-        let pkcs8 = open_sealed(&package.key, code.trim())?.ok_or(Error::WrongCode)?;
+        let pkcs8 = open_sealed(&package.key, code.as_str())?.ok_or(Error::WrongCode)?;
         let pair =
             Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| Error::Invalid("the package's key is corrupt".into()))?;
         if pair.public_key().as_ref() != certificate.body().holder_key.as_slice() {

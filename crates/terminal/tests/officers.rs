@@ -163,7 +163,12 @@ fn enrolment_refuses_bad_packages_codes_and_pins() {
     let dir = TempDir::new().unwrap();
     let t = a.terminal(dir.path());
     let (package, code) = a.issue("15080001", "张三");
-    assert_eq!(t.enrol(&package, "WRONG-CODE1", PIN).unwrap_err().code(), "wrong_code");
+    let wrong = if code == "22222-22222" { "33333-33333" } else { "22222-22222" };
+    assert_eq!(t.enrol(&package, wrong, PIN).unwrap_err().code(), "wrong_code");
+    // A text that cannot be a code is refused before any key derivation, as what it is.
+    assert_eq!(t.enrol(&package, "WRONG-CODE1", PIN).unwrap_err().code(), "bad_enrolment_code");
+    // Nor is another prefix than the administrator's QR's.
+    assert_eq!(t.enrol(&package, &format!("FTE2:{code}"), PIN).unwrap_err().code(), "bad_enrolment_code");
     for weak in ["12345", "111111", "123456", "987654", "12ab56", "1234567890123"] {
         assert_eq!(t.enrol(&package, &code, weak).unwrap_err().code(), "weak_pin", "{weak}");
     }
@@ -176,7 +181,8 @@ fn enrolment_refuses_bad_packages_codes_and_pins() {
     assert_eq!(err.code(), "certificate_not_valid", "{err}");
     assert!(t.officers().unwrap().is_empty(), "nothing was enrolled");
     assert_eq!(t.trust_list().unwrap().authorities.len(), 1, "only the provisioned authority");
-    t.enrol(&package, &code, PIN).unwrap();
+    // The code as scanned from the administrator's QR (`FTE1:`), here typed in lower case, is the same code.
+    t.enrol(&package, &format!("FTE1:{}", code.to_lowercase()), PIN).unwrap();
     assert_eq!(t.officers().unwrap().len(), 1);
 }
 

@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod conflicts;
+pub mod enrolment;
 pub mod evidence;
 pub mod inspections;
 pub mod officers;

@@ -15,6 +15,8 @@ export type Route =
   | { name: 'signature'; id: string }
   | { name: 'amend'; id: string }
   | { name: 'timeline'; id: string }
+  | { name: 'enrol' }
+  | { name: 'registration' }
 
 /** A navigation stack; the first route is the root. */
 export function createNav(root: Route) {

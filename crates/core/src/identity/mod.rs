@@ -15,6 +15,7 @@ mod qr;
 mod revocation;
 mod rules;
 mod sealed;
+mod setup_qr;
 mod trust;
 mod verify;
 
@@ -24,6 +25,10 @@ pub use presentation::Presentation;
 pub use revocation::{RevocationEntry, RevocationList, RevocationStatus};
 pub use rules::{OfficerCheck, check_can_lock, check_scope};
 pub use sealed::{EnrolmentPackage, KdfParams, Sealed, open as open_sealed, seal};
+pub use setup_qr::{
+    DeviceRegistration, ENROLMENT_CODE_ALPHABET, ENROLMENT_CODE_LEN, ENROLMENT_CODE_PREFIX, EnrolmentCode,
+    REGISTRATION_PREFIX,
+};
 pub use trust::{CountedOfficer, Trust};
 pub use verify::{
     Authority, LIVE_PRESENTATION_SECS, TrustList, Verdict, Verification, verify_certificate, verify_presentation,
@@ -46,6 +51,9 @@ pub enum IdentityError {
     NotEnoughOfficers(String),
     #[error("key derivation parameters out of bounds: {0}")]
     KdfOutOfBounds(String),
+    /// Typed or scanned text that cannot be an enrolment code.
+    #[error("not an enrolment code: {0}")]
+    BadEnrolmentCode(String),
 }
 
 impl IdentityError {
@@ -59,6 +67,7 @@ impl IdentityError {
             IdentityError::OutOfScope(_) => "out_of_scope",
             IdentityError::NotEnoughOfficers(_) => "not_enough_officers",
             IdentityError::KdfOutOfBounds(_) => "kdf_out_of_bounds",
+            IdentityError::BadEnrolmentCode(_) => "bad_enrolment_code",
         }
     }
 }
