@@ -33,7 +33,7 @@ const rows = () => browser.execute(() => [...document.querySelectorAll('[data-te
 const sessionStart = Date.now()
 await runSpec('startup', async () => {
   step(`cold start with ${total} inspections on the tablet`)
-  await until(async () => (await browser.$$(byTest('officer-card'))).length === 2, 'two officer cards expected', 60_000)
+  await until(async () => (await browser.$$(byTest('officer-card'))).length >= 2, 'two officer cards expected', 60_000)
   console.log(`  session start to officer cards drawn: ${since(sessionStart)}`)
   await click(`${byTest('officer-card')}[data-number="${OFFICER_1.number}"]`)
   const pinAt = Date.now()
@@ -66,5 +66,5 @@ await runSpec('startup', async () => {
   step('sign out')
   await browser.execute(() => window.scrollTo(0, 0))
   await click(byTest('sign-out'))
-  await until(async () => (await browser.$$(byTest('officer-card'))).length === 2, 'sign-out did not return to the officers')
+  await until(async () => (await browser.$$(byTest('officer-card'))).length >= 2, 'sign-out did not return to the officers')
 })
