@@ -139,3 +139,32 @@ fn sync_with_nothing_new_is_one_small_request() {
     assert_eq!((idle.sent_docs, idle.received_docs), (0, 0));
     assert!(idle.bytes_sent < 128 && idle.bytes_received < 64, "{idle:?}");
 }
+
+/// Issue 10 "nothing freezes": a sync of more documents than one request carries reports its progress after every
+/// round, never going back, and its last report agrees with what the sync says it did; the terminal that pulls
+/// them hears what it received.
+#[test]
+fn a_long_sync_reports_its_progress_round_by_round() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let w = world();
+    let url = w.server.url();
+    let count = fieldtrail_core::protocol::MAX_DOCS_PER_REQUEST + 20;
+    for n in 0..count {
+        w.a.create_inspection(&sample_inspection(&format!("商户{n}"))).unwrap();
+    }
+    let mut heard = Vec::new();
+    let report = rt.block_on(w.a.sync_reporting(&url, |p| heard.push(p))).unwrap();
+    assert!(heard.len() >= 2, "one report per round, and this sync needs two sending rounds: {heard:?}");
+    assert_eq!(heard.len(), report.rounds as usize);
+    assert!(heard.windows(2).all(|p| p[0].sent_docs <= p[1].sent_docs && p[0].rounds < p[1].rounds), "{heard:?}");
+    assert!(heard.iter().all(|p| p.to_send as usize == count), "{heard:?}");
+    assert!(heard[0].sent_docs > 0 && (heard[0].sent_docs as usize) < count, "the first round sends a part: {heard:?}");
+    let last = heard.last().unwrap();
+    assert_eq!((last.sent_docs, last.received_docs), (report.sent_docs, report.received_docs));
+    assert_eq!(last.sent_docs as usize, count);
+
+    let mut pulled = Vec::new();
+    rt.block_on(w.b.sync_reporting(&url, |p| pulled.push(p))).unwrap();
+    assert_eq!(pulled.last().unwrap().received_docs as usize, count, "{pulled:?}");
+    assert!(pulled.windows(2).all(|p| p[0].received_docs <= p[1].received_docs), "{pulled:?}");
+}

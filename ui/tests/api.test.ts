@@ -132,7 +132,7 @@ describe('api wrappers', () => {
     const heard: unknown[] = []
     await uploadEvidence('ab', (p) => heard.push(p))
     await terminalStatus()
-    expect(invoke.mock.calls).toEqual([['sync_documents'], ['pending_uploads'], ['upload_evidence', { sha256: 'ab', progress: expect.any(Channel) }], ['terminal_status']])
+    expect(invoke.mock.calls).toEqual([['sync_documents', { progress: expect.any(Channel) }], ['pending_uploads'], ['upload_evidence', { sha256: 'ab', progress: expect.any(Channel) }], ['terminal_status']])
   })
 
   it('getSettings calls get_settings', async () => {

@@ -5,6 +5,29 @@ import { translator } from './helpers'
 const i18n = translator('zh-CN')
 
 describe('runSync', () => {
+  it('moves the documents bar with each round the sync reports, and ends it done', async () => {
+    const updates: SyncStep[][] = []
+    const final = await runSync(
+      {
+        syncDocuments: async (report) => {
+          report(200, 500)
+          report(400, 500)
+          report(500, 500)
+        },
+        pendingUploads: async () => [],
+        uploadEvidence: async () => ({ resumed_from: 0 }),
+      },
+      i18n,
+      (list) => updates.push(list),
+    )
+    const bars = updates.map((list) => list.find((s) => s.id === DOCUMENTS)).map((s) => (s ? percent(s) : -1))
+    expect(bars).toEqual(expect.arrayContaining([40, 80]))
+    expect(final[0]?.phase).toBe('done')
+    expect(final[0] ? percent(final[0]) : 0).toBe(100)
+    expect(final[0]?.sent).toBe(500)
+  })
+
+
   it('syncs documents, then uploads each pending file in turn', async () => {
     const seen: string[] = []
     const updates: SyncStep[][] = []

@@ -36,7 +36,7 @@ pub use quarantine::QuarantinedDocument;
 pub use receipts::{ReceiptReport, StoredReceipt};
 pub use restore::ServerRestore;
 pub use status::TerminalStatus;
-pub use sync::SyncReport;
+pub use sync::{SyncProgress, SyncReport};
 
 use automerge::ActorId;
 use fieldtrail_core::{Edit, InspectionDoc, InspectionView, NewInspection};
@@ -134,6 +134,19 @@ impl Terminal {
 
     /// Merges with the server at `server_url` (see docs/protocol.md).
     pub async fn sync(&self, server_url: &str) -> Result<SyncReport> {
-        sync::run(self, server_url).await
+        sync::run(self, server_url, |_| ()).await
+    }
+
+    /// [`Terminal::sync`], telling `progress` after every round how far it has come (the app's progress bar).
+    ///
+    /// # Errors
+    ///
+    /// As [`Terminal::sync`].
+    pub async fn sync_reporting(
+        &self,
+        server_url: &str,
+        progress: impl FnMut(SyncProgress) + Send,
+    ) -> Result<SyncReport> {
+        sync::run(self, server_url, progress).await
     }
 }

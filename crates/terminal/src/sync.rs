@@ -47,6 +47,20 @@ pub struct SyncReport {
     pub server_restored: bool,
 }
 
+/// How far a sync has come, after each round: what the officer's progress bar shows while it runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SyncProgress {
+    /// HTTP round trips so far.
+    pub rounds: u32,
+    /// Documents this terminal has sent messages for so far.
+    pub sent_docs: u32,
+    /// Documents this sync means to send: the unsynced ones at its start, and all of them again after a restore.
+    pub to_send: u32,
+    /// Documents the server has sent messages for so far (their number is not known before they come).
+    pub received_docs: u32,
+}
+
 struct Session {
     states: HashMap<String, State>,
     outbox: BTreeSet<String>,
@@ -58,12 +72,18 @@ struct Session {
     refused: HashSet<String>,
 }
 
-pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
+/// Runs a sync, telling `progress` after every round how far it has come.
+pub async fn run(
+    terminal: &Terminal,
+    server: &str,
+    mut progress: impl FnMut(SyncProgress) + Send,
+) -> Result<SyncReport> {
     let server = server.trim_end_matches('/');
     let url = format!("{server}/v1/sync");
     let (unsynced, mut cursor, mut revocation_version) = terminal
         .with_conn(|c| Ok((store::unsynced(c)?, store::cursor(c, server)?, officers::revocation_version(c)?)))?;
     let mut max_rounds = unsynced.len() / MAX_DOCS_PER_REQUEST + SPARE_ROUNDS;
+    let mut to_send = unsynced.len();
     let mut session = Session {
         states: HashMap::new(),
         outbox: unsynced.into_iter().collect(),
@@ -189,6 +209,7 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
             // Start over as with a server that has never seen us: every document goes again, from nothing.
             report.server_restored = true;
             max_rounds = report.rounds as usize + all.len() / MAX_DOCS_PER_REQUEST + SPARE_ROUNDS;
+            to_send = session.sent.len() + all.len();
             session.states.clear();
             session.outbox.extend(all.into_iter().filter(|id| !session.quarantined.contains(id)));
             cursor = 0;
@@ -197,14 +218,24 @@ pub async fn run(terminal: &Terminal, server: &str) -> Result<SyncReport> {
         }
         cursor = resp.cursor;
         more = resp.more;
+        progress(SyncProgress {
+            rounds: report.rounds,
+            sent_docs: count(session.sent.len()),
+            to_send: count(to_send.max(session.sent.len())),
+            received_docs: count(session.received.len()),
+        });
     }
-    report.sent_docs = session.sent.len() as u32;
-    report.received_docs = session.received.len() as u32;
-    report.quarantined_docs = session.quarantined.len() as u32;
-    report.refused_docs = session.refused.len() as u32;
+    report.sent_docs = count(session.sent.len());
+    report.received_docs = count(session.received.len());
+    report.quarantined_docs = count(session.quarantined.len());
+    report.refused_docs = count(session.refused.len());
     report.cursor = cursor;
     report.revocation_version = revocation_version;
     Ok(report)
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Messages for as many documents of the outbox as fit in one request.

@@ -4,7 +4,7 @@
 //! The ui drives a sync in steps (documents, then each pending file), so each step is one command and the ui
 //! shows each file's state as it goes.
 
-use fieldtrail_terminal::{SyncReport, Terminal, TerminalStatus, UploadOptions};
+use fieldtrail_terminal::{SyncProgress, SyncReport, Terminal, TerminalStatus, UploadOptions};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
@@ -12,15 +12,16 @@ use crate::blocking::blocking;
 use crate::views::{PendingUpload, UploadProgress, UploadResult};
 use crate::{AppError, Settings};
 
-/// Synchronises the local documents with the configured sync server. Async already: it runs on Tauri's async
-/// runtime, never on the main thread.
+/// Synchronises the local documents with the configured sync server, telling `progress` after every round. It
+/// runs on Tauri's async runtime, never on the main thread.
 #[tauri::command]
 #[tracing::instrument(skip_all, err)]
 pub async fn sync_documents(
     terminal: State<'_, Terminal>,
     settings: State<'_, Settings>,
+    progress: Channel<SyncProgress>,
 ) -> Result<SyncReport, AppError> {
-    Ok(terminal.sync(&settings.server).await?)
+    Ok(terminal.sync_reporting(&settings.server, |p| drop(progress.send(p))).await?)
 }
 
 /// The evidence files the server has not confirmed storing, oldest first.

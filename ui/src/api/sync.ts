@@ -1,16 +1,17 @@
 /** Sync: typed wrappers over `src-tauri/src/commands/sync.rs`. Every call rejects with an `ErrorBody`. */
 import { Channel, invoke } from '@tauri-apps/api/core'
 import type { PendingUpload } from './types/PendingUpload'
+import type { SyncProgress } from './types/SyncProgress'
 import type { SyncReport } from './types/SyncReport'
 import type { TerminalStatus } from './types/TerminalStatus'
 import type { UploadProgress } from './types/UploadProgress'
 import type { UploadResult } from './types/UploadResult'
 
-export type { PendingUpload, SyncReport, TerminalStatus, UploadProgress, UploadResult }
+export type { PendingUpload, SyncProgress, SyncReport, TerminalStatus, UploadProgress, UploadResult }
 
-/** Synchronises the inspections with the configured server. */
-export function syncDocuments(): Promise<SyncReport> {
-  return invoke<SyncReport>('sync_documents')
+/** Synchronises the inspections with the configured server; `onProgress` hears how far it has come after each round. */
+export function syncDocuments(onProgress: (progress: SyncProgress) => void = () => undefined): Promise<SyncReport> {
+  return invoke<SyncReport>('sync_documents', { progress: new Channel<SyncProgress>(onProgress) })
 }
 
 /** Evidence files the server does not hold yet. */

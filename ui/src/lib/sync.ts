@@ -23,7 +23,8 @@ export interface SyncStep {
 }
 
 export interface SyncSteps {
-  syncDocuments: () => Promise<unknown>
+  /** `report(sent, total)`: documents sent so far and to send, after each round. */
+  syncDocuments: (report: (sent: number, total: number) => void) => Promise<unknown>
   pendingUploads: () => Promise<{ sha256: string; size: number }[]>
   uploadEvidence: (sha256: string) => Promise<{ resumed_from: number }>
 }
@@ -67,8 +68,8 @@ export async function runSync(
   }
   update(list)
   try {
-    await steps.syncDocuments()
-    set(DOCUMENTS, { phase: 'done', sent: 1 })
+    await steps.syncDocuments((sent, total) => set(DOCUMENTS, { sent, total: Math.max(total, sent) }))
+    set(DOCUMENTS, { phase: 'done' })
   } catch (error) {
     set(DOCUMENTS, { phase: 'failed', reason: errorMessage(i18n, error) })
     if (toErrorBody(error).code === 'server_unreachable') return list

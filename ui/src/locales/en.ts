@@ -234,6 +234,7 @@ const en: MessageSchema = {
     again: 'Sync again',
     server: 'Server: {server}',
     documents: 'Inspection records',
+    documentsCount: '{sent} of {total} sent',
     nothing: 'No evidence file waiting',
     finished: 'Sync finished',
     resumedFrom: 'resumed from {size}',

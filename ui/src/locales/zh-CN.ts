@@ -236,6 +236,7 @@ const zhCN = {
     again: '再次同步',
     server: '服务器：{server}',
     documents: '检查记录',
+    documentsCount: '已发送 {sent} / {total} 份',
     nothing: '没有待上传的证据文件',
     finished: '同步结束',
     resumedFrom: '从 {size} 处续传',
