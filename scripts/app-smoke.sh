@@ -64,7 +64,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   log "ui: npm ci && npm run build"
   (cd ui && npm ci --no-audit --no-fund && npm run build)
   log "app, terminal CLI and server: cargo build"
-  cargo build -p fieldtrail-app -p fieldtrail-terminal -p fieldtrail-server
+  cargo build -p fieldtrail-app -p fieldtrail-terminal -p fieldtrail-server -p fieldtrail-tests --bins
 fi
 [[ -f ui/dist/index.html ]] || die "ui/dist/index.html is missing; build the ui first"
 [[ -x "$APP" ]] || die "$APP is missing"
@@ -206,13 +206,16 @@ done
 
 # The responsiveness spec imports a generated video: 200 MiB (the figure in docs/benchmarks.md) with E2E_BENCH=1,
 # else a small one (still sent in pieces) so that the spec runs on every smoke test and cannot rot.
-if [[ "${E2E_BENCH:-0}" == 1 ]]; then BENCH_VIDEO_MIB=200; else BENCH_VIDEO_MIB=6; fi
+# The start-up spec seeds the tablet with 10,000 inspections with E2E_BENCH=1 (issue 10, item 8), else 120.
+if [[ "${E2E_BENCH:-0}" == 1 ]]; then BENCH_VIDEO_MIB=200; STARTUP_INSPECTIONS=10000; else BENCH_VIDEO_MIB=6; STARTUP_INSPECTIONS=120; fi
+SEED_BIN="$TARGET_DIR/debug/seed-inspections"
+[[ -x "$SEED_BIN" ]] || die "$SEED_BIN is missing; build it: cargo build -p fieldtrail-tests --bins"
 log "e2e: every spec in ui/e2e (a whole inspection first)"
 # Specs that need a second terminal or the server (conflicts, shares) get the CLI, the server and a work directory.
 (cd ui/e2e && FIELDTRAIL_APP="$APP" E2E_TERMINAL="$TERMINAL" E2E_SERVER="$SERVER" E2E_SERVER_BIN="$SERVER_BIN" \
   E2E_SERVER_DATA="$WORK/server" E2E_DATA="$DATA" E2E_WORK="$WORK" E2E_AGENCY="$AGENCY" E2E_FIXED_POSITION="$FIXED_POSITION" \
   E2E_MEDIA="$MEDIA" E2E_SCREENSHOTS="$SHOTS" E2E_RESULT="$WORK/result.json" E2E_PARTIES="$PARTY_A|$PARTY_B" \
-  E2E_BENCH_VIDEO_MIB="$BENCH_VIDEO_MIB" E2E_FAILURE_DIR="${E2E_FAILURE_DIR:-${TMPDIR:-/tmp}}" TAURI_DRIVER_PORT="$PORT" \
+  E2E_BENCH_VIDEO_MIB="$BENCH_VIDEO_MIB" E2E_STARTUP_INSPECTIONS="$STARTUP_INSPECTIONS" E2E_SEED="$SEED_BIN" E2E_FAILURE_DIR="${E2E_FAILURE_DIR:-${TMPDIR:-/tmp}}" TAURI_DRIVER_PORT="$PORT" \
   npm run --silent e2e)
 
 # --- The case on the server -------------------------------------------------------------------------------------

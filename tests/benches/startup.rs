@@ -17,7 +17,7 @@ use chrono::{Duration, Utc};
 use fieldtrail_core::Edit;
 use fieldtrail_terminal::Terminal;
 use fieldtrail_tests::bench::{size, smoke};
-use fieldtrail_tests::sample_inspection;
+use fieldtrail_tests::seed_inspections;
 use std::path::Path;
 use std::time::Instant;
 
@@ -76,18 +76,8 @@ fn main() {
     println!("| one-time rebuild of the whole list at open (database from before 0014) | {rebuild:.0} |");
 }
 
-/// `n` inspections started over the last `n / 20` days, newest last, each with findings and a result.
 fn seed(dir: &Path, n: u64) {
-    let t = Terminal::open(dir).unwrap();
-    let now = Utc::now();
-    for i in 0..n {
-        let mut new = sample_inspection(&format!("临河区第{i}号商户"));
-        new.started_at = now - Duration::minutes(((n - i) * 72) as i64);
-        let id = t.create_inspection(&new).unwrap();
-        let edits =
-            [Edit::SetFindings(format!("现场检查第{i}号：证照齐全，冷藏温度达标。")), Edit::SetResult("合格".into())];
-        t.edit(&id, &edits).unwrap();
-    }
+    seed_inspections(&Terminal::open(dir).unwrap(), n, fieldtrail_tests::AGENCY).unwrap();
 }
 
 fn ms(since: Instant) -> f64 {

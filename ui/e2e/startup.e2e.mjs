@@ -1,12 +1,12 @@
 // End-to-end: the home list starts fast and pages as the officer scrolls (issue 10, item 8), in the real window.
-// Seeds E2E_STARTUP_INSPECTIONS inspections (default 120) with the CLI in the app's data directory, starts the app
+// Seeds E2E_STARTUP_INSPECTIONS inspections (default 120; 10,000 with app-smoke's E2E_BENCH=1) in the app's data directory, starts the app
 // and prints, from WebDriver: the session start to the officer cards drawn (the app's cold start), and the PIN
 // confirmed to the first inspection rows drawn on home (the unlock's Argon2 included), and home shown to its first
 // rows. It then scrolls to the list's end until every inspection is listed once: the pages Vant List loads as the
 // officer scrolls add up to the whole list, with none twice. Figures go to docs/benchmarks.md; a spec never fails
 // on a time, only on what the officer would see.
 //
-// Environment (besides lib.mjs's): E2E_TERMINAL, E2E_DATA, E2E_AGENCY, E2E_STARTUP_INSPECTIONS.
+// Environment (besides lib.mjs's): E2E_TERMINAL, E2E_DATA, E2E_AGENCY, E2E_STARTUP_INSPECTIONS, E2E_SEED.
 import { execFileSync } from 'node:child_process'
 import { $, OFFICER_1, browser, byTest, click, enterPin, required, runSpec, step, until } from './lib.mjs'
 
@@ -15,14 +15,12 @@ const data = required('E2E_DATA')
 const agency = process.env.E2E_AGENCY ?? '巴彦淖尔市市场监督管理局'
 const seed = Number(process.env.E2E_STARTUP_INSPECTIONS ?? 120)
 
-const cli = (...args) => execFileSync(terminal, ['--data', data, ...args], { encoding: 'utf8' }).trim()
-console.log(`- seeding ${seed} inspections with the CLI`)
-for (let i = 0; i < seed; i += 1) {
-  cli(
-    'inspection', 'new', '--kind', 'inspection', '--item-code', '330217A01000', '--item-name', '食品生产经营日常监督检查',
-    '--category', '食品安全', '--region', '150802', '--party-name', `启动测试商户${i}`, '--agency', agency,
-  )
-}
+const cli = (...args) =>
+  execFileSync(terminal, ['--data', data, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).trim()
+// The terminal crate writes them in one process (tests/src/bin/seed-inspections.rs): one CLI process per
+// inspection would take most of an hour for 10,000.
+console.log(`- seeding ${seed} inspections`)
+execFileSync(required('E2E_SEED'), ['--data', data, '--count', String(seed), '--agency', agency], { stdio: 'inherit' })
 const total = JSON.parse(cli('inspection', 'list', '--json')).length
 
 const since = (start) => `${Date.now() - start} ms`
