@@ -3,13 +3,16 @@
 //! intake reports progress, two intakes at once from two threads both land, and the bad cases lose nothing.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
-use fieldtrail_core::{Kind, MediaKind, NewInspection};
+use fieldtrail_core::MediaKind;
 use fieldtrail_terminal::{Capture, Terminal, UnlockedOfficer};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use tempfile::TempDir;
+mod common;
+
+use common::{inspection, sha256sum};
 
 /// A noise video of about `mib` MiB (so it does not compress), made once per test binary and size.
 fn video(mib: u64) -> PathBuf {
@@ -28,28 +31,6 @@ fn video(mib: u64) -> PathBuf {
         );
     }
     path
-}
-
-fn inspection(t: &Terminal) -> String {
-    t.create_inspection(&NewInspection {
-        agency: "巴彦淖尔市市场监督管理局".into(),
-        kind: Kind::Inspection,
-        item_code: "SC-0101".into(),
-        item_name: "食品经营许可事项检查".into(),
-        legal_basis: vec![],
-        party: Default::default(),
-        location: Default::default(),
-        officers: vec![],
-        started_at: chrono::Utc::now(),
-        checklist: vec![],
-        position: Default::default(),
-    })
-    .unwrap()
-}
-
-fn sha256sum(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
 /// Sends the file at `path` in pieces of `piece` bytes, as the ui does; returns the incoming id.

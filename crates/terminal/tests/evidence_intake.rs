@@ -2,12 +2,15 @@
 //! sox): REC-2 (hashed at capture, content-addressed, who/when/where/device, signed) and the bad cases.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
-use fieldtrail_core::{Kind, MediaKind, NewInspection};
+use fieldtrail_core::MediaKind;
 use fieldtrail_terminal::{Capture, Terminal};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use tempfile::TempDir;
+mod common;
+
+use common::{inspection, sha256sum};
 
 /// The generated media, made once per test binary (the script itself skips files that exist).
 fn media() -> &'static Path {
@@ -23,28 +26,6 @@ fn media() -> &'static Path {
         );
         dir
     })
-}
-
-fn inspection(t: &Terminal) -> String {
-    t.create_inspection(&NewInspection {
-        agency: "巴彦淖尔市市场监督管理局".into(),
-        kind: Kind::Inspection,
-        item_code: "SC-0101".into(),
-        item_name: "食品经营许可事项检查".into(),
-        legal_basis: vec![],
-        party: Default::default(),
-        location: Default::default(),
-        officers: vec![],
-        started_at: chrono::Utc::now(),
-        position: fieldtrail_core::Position::default(),
-        checklist: vec![],
-    })
-    .unwrap()
-}
-
-fn sha256sum(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 
 /// Every regular file under `dir`.

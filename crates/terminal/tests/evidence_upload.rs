@@ -3,11 +3,13 @@
 //! checked on arrival.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
-use fieldtrail_core::{Kind, NewInspection};
 use fieldtrail_terminal::{Capture, Terminal, UploadOptions, UploadOutcome};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
+mod common;
+
+use common::inspection;
 
 async fn server(data: PathBuf) -> String {
     let config = fieldtrail_server::Config::new(data, "127.0.0.1:0".parse().unwrap());
@@ -25,23 +27,6 @@ fn open(data: &Path, server_data: &Path) -> Terminal {
     let _ =
         fieldtrail_server::devices::register(&store, t.device_id(), &t.device_public_key().unwrap(), "测试局", "test");
     t
-}
-
-fn inspection(t: &Terminal) -> String {
-    t.create_inspection(&NewInspection {
-        agency: "agency".into(),
-        kind: Kind::Inspection,
-        item_code: "SC-0101".into(),
-        item_name: "食品经营许可事项检查".into(),
-        legal_basis: vec![],
-        party: Default::default(),
-        location: Default::default(),
-        officers: vec![],
-        started_at: chrono::Utc::now(),
-        position: fieldtrail_core::Position::default(),
-        checklist: vec![],
-    })
-    .unwrap()
 }
 
 /// A WAV recording of `len` bytes of noise: a real RIFF/WAVE header (16 kHz mono 16-bit) and pseudo-random

@@ -5,11 +5,14 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, Value};
-use fieldtrail_core::{AbsenceReason, Fix, Kind, NewInspection, Position, PositionSource};
+use fieldtrail_core::{AbsenceReason, Fix, Position, PositionSource};
 use fieldtrail_terminal::{Capture, Terminal};
 use std::path::Path;
 use std::process::{Command, Output};
 use tempfile::TempDir;
+mod common;
+
+use common::new_inspection;
 
 fn photo() -> Vec<u8> {
     let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
@@ -22,23 +25,6 @@ fn fix(text: &str) -> Position {
     Position::Fix(Fix::parse(text, chrono::Utc::now(), PositionSource::Entered).unwrap())
 }
 
-fn inspection(t: &Terminal, position: Position) -> String {
-    t.create_inspection(&NewInspection {
-        agency: "巴彦淖尔市市场监督管理局".into(),
-        kind: Kind::Inspection,
-        item_code: "SC-0101".into(),
-        item_name: "食品经营许可事项检查".into(),
-        legal_basis: vec![],
-        party: Default::default(),
-        location: Default::default(),
-        officers: vec![],
-        started_at: chrono::Utc::now(),
-        position,
-        checklist: vec![],
-    })
-    .unwrap()
-}
-
 /// REC-1, REC-2: the start position and each capture's position (fix or absence with its reason) are stored in
 /// the SQLite file and read back by a terminal opened afresh; each capture's signature verifies with it.
 #[test]
@@ -47,7 +33,7 @@ fn rec1_rec2_positions_survive_reopening_the_store() {
     let start = fix("40.7574,107.3940,12");
     let (id, captures) = {
         let t = Terminal::open(dir.path()).unwrap();
-        let id = inspection(&t, start.clone());
+        let id = t.create_inspection(&new_inspection(start.clone())).unwrap();
         let mut captures = Vec::new();
         for (n, position) in [
             fix("40.7575,107.3941,8"),
@@ -87,7 +73,7 @@ fn rec1_rec2_positions_survive_reopening_the_store() {
 fn rec2_a_position_rewritten_in_the_store_fails_its_signature() {
     let dir = TempDir::new().unwrap();
     let t = Terminal::open(dir.path()).unwrap();
-    let id = inspection(&t, fix("40.7574,107.3940,12"));
+    let id = t.create_inspection(&new_inspection(fix("40.7574,107.3940,12"))).unwrap();
     let e = t.add_evidence(
         &id,
         photo().as_slice(),
