@@ -13,8 +13,6 @@
 //! "cold" means a freshly started process opening the database, not a freshly booted tablet.
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up should stop loudly
 
-use chrono::{Duration, Utc};
-use fieldtrail_core::Edit;
 use fieldtrail_terminal::Terminal;
 use fieldtrail_tests::bench::{size, smoke};
 use fieldtrail_tests::seed_inspections;
