@@ -6,10 +6,11 @@
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, ObjType, ROOT, ReadDoc};
 use chrono::{DateTime, TimeZone, Utc};
-use fieldtrail_core::identity::*;
 use fieldtrail_core::*;
-use ring::rand::SystemRandom;
 use ring::signature::Ed25519KeyPair;
+
+mod common;
+use common::*;
 
 /// A terminal's session actor: the device's UUID bytes, then eight more (the terminal's `store::session_actor`).
 fn session(device: u8, session: u8) -> ActorId {
@@ -163,64 +164,8 @@ fn sync_2_resolving_an_unknown_field_or_a_bad_value_is_refused() {
     assert_eq!(a.heads(), heads);
 }
 
-const DAY: i64 = 86_400;
-
-struct Officer {
-    number: &'static str,
-    cert: Certificate,
-    key: Ed25519KeyPair,
-}
-
-fn keypair() -> Ed25519KeyPair {
-    Ed25519KeyPair::from_pkcs8(Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap().as_ref()).unwrap()
-}
-
 fn officer(authority: &Ed25519KeyPair, number: &'static str, name: &str) -> Officer {
-    let key = keypair();
-    let now = Utc::now().timestamp();
-    let body = CertificateBody {
-        number: number.into(),
-        name: name.into(),
-        agency: "巴彦淖尔市市场监督管理局".into(),
-        categories: vec!["食品安全".into()],
-        regions: vec!["1508".into()],
-        valid_from: now - 30 * DAY,
-        valid_to: now + 365 * DAY,
-        kind: CertificateKind::Officer,
-        holder_key: public_key_of(&key),
-        photo_sha256: vec![7; 32],
-        photo: vec![],
-        issuer: "内蒙古自治区司法厅".into(),
-        issued_at: now - 30 * DAY,
-    };
-    Officer { number, cert: Certificate::issue(&body, authority).unwrap(), key }
-}
-
-/// Officer `o` presents for the case; the record's name is `label`, which the attribution must not believe.
-fn present(doc: &mut InspectionDoc, o: &Officer, label: &str) {
-    let id = doc.id().unwrap();
-    let p = Presentation::create(&o.cert, &o.key, &id, Utc::now().timestamp(), [1; 16]).unwrap();
-    let record = PresentationRecord {
-        certificate_number: o.number.into(),
-        name: label.into(),
-        presented_at: Utc::now().to_rfc3339(),
-        qr: p.to_qr_text(),
-    };
-    doc.apply(&Edit::AddPresentation(record), Utc::now()).unwrap();
-}
-
-fn sorted_heads(doc: &mut InspectionDoc) -> Vec<String> {
-    let mut heads: Vec<String> = doc.heads().iter().map(|h| h.to_string()).collect();
-    heads.sort();
-    heads
-}
-
-fn lock(doc: &mut InspectionDoc, o: &Officer) {
-    let id = doc.id().unwrap();
-    let heads = sorted_heads(doc);
-    let signature = hex::encode(o.key.sign(&lock_message(&id, &heads)).as_ref());
-    let record = LockRecord { by: o.number.into(), at: Utc::now().to_rfc3339(), heads, signature };
-    doc.apply(&Edit::Lock(record), Utc::now()).unwrap();
+    certify(authority, number, name, "食品安全", "1508")
 }
 
 fn amend_result(doc: &mut InspectionDoc, o: &Officer, result: &str) {
@@ -242,8 +187,8 @@ fn sync_2_concurrent_amendments_name_the_officer_who_signed_each() {
     let li = officer(&authority, "15080002", "李四");
     let mut a = case();
     a.apply(&Edit::SetResult("合格".into()), t(1)).unwrap();
-    present(&mut a, &zhang, "张三");
-    present(&mut a, &li, "王五 (a label, not the certificate)");
+    present_as(&mut a, &zhang, "张三");
+    present_as(&mut a, &li, "王五 (a label, not the certificate)");
     lock(&mut a, &zhang);
     let mut b = other(&mut a, 2);
     let mut forger = other(&mut a, 3);

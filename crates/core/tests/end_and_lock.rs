@@ -9,46 +9,13 @@ use fieldtrail_core::end_and_lock::{LockRefused, check_end_and_lock, end_and_loc
 use fieldtrail_core::identity::*;
 use fieldtrail_core::lock_rule::check_arrivals;
 use fieldtrail_core::*;
-use ring::rand::SystemRandom;
 use ring::signature::Ed25519KeyPair;
 
-const DAY: i64 = 86_400;
-
-fn keypair() -> Ed25519KeyPair {
-    Ed25519KeyPair::from_pkcs8(Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap().as_ref()).unwrap()
-}
-
-struct Officer {
-    number: &'static str,
-    cert: Certificate,
-    key: Ed25519KeyPair,
-}
-
-impl Officer {
-    fn sign(&self) -> impl FnOnce(&[u8]) -> Vec<u8> + '_ {
-        |message| self.key.sign(message).as_ref().to_vec()
-    }
-}
+mod common;
+use common::*;
 
 fn officer(authority: &Ed25519KeyPair, number: &'static str, region: &str) -> Officer {
-    let key = keypair();
-    let now = Utc::now().timestamp();
-    let body = CertificateBody {
-        number: number.into(),
-        name: format!("执法员{number}"),
-        agency: "巴彦淖尔市市场监督管理局".into(),
-        categories: vec!["食品安全".into()],
-        regions: vec![region.into()],
-        valid_from: now - 30 * DAY,
-        valid_to: now + 365 * DAY,
-        kind: CertificateKind::Officer,
-        holder_key: public_key_of(&key),
-        photo_sha256: vec![7; 32],
-        photo: vec![],
-        issuer: "内蒙古自治区司法厅".into(),
-        issued_at: now - 30 * DAY,
-    };
-    Officer { number, cert: Certificate::issue(&body, authority).unwrap(), key }
+    certify(authority, number, &format!("执法员{number}"), "食品安全", region)
 }
 
 fn trust_of(authority: &Ed25519KeyPair) -> Trust {
@@ -75,18 +42,6 @@ fn case() -> InspectionDoc {
         InspectionDoc::create("6f1c1f3e-1111-4a43-9b43-2a4f1a6f8c11", &new, ActorId::from([1; 16].as_slice())).unwrap();
     doc.apply(&Edit::SetScope { category: "食品安全".into(), region: "150802".into() }, Utc::now()).unwrap();
     doc
-}
-
-fn present(doc: &mut InspectionDoc, o: &Officer) {
-    let id = doc.id().unwrap();
-    let p = Presentation::create(&o.cert, &o.key, &id, Utc::now().timestamp(), [1; 16]).unwrap();
-    let record = PresentationRecord {
-        certificate_number: o.number.into(),
-        name: o.cert.body().name.clone(),
-        presented_at: Utc::now().to_rfc3339(),
-        qr: p.to_qr_text(),
-    };
-    doc.apply(&Edit::AddPresentation(record), Utc::now()).unwrap();
 }
 
 /// The whole document as bytes: what "exactly as it was" means.

@@ -10,40 +10,13 @@ use fieldtrail_core::change_class::{ChangeClass, Territory, classify};
 use fieldtrail_core::identity::*;
 use fieldtrail_core::lock_rule::{LockViolation, check_arrivals, lock_officers};
 use fieldtrail_core::*;
-use ring::rand::SystemRandom;
 use ring::signature::Ed25519KeyPair;
 
-const DAY: i64 = 86_400;
-
-fn keypair() -> Ed25519KeyPair {
-    Ed25519KeyPair::from_pkcs8(Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap().as_ref()).unwrap()
-}
-
-struct Officer {
-    number: &'static str,
-    cert: Certificate,
-    key: Ed25519KeyPair,
-}
+mod common;
+use common::*;
 
 fn officer(authority: &Ed25519KeyPair, number: &'static str, category: &str) -> Officer {
-    let key = keypair();
-    let now = Utc::now().timestamp();
-    let body = CertificateBody {
-        number: number.into(),
-        name: format!("执法员{number}"),
-        agency: "巴彦淖尔市市场监督管理局".into(),
-        categories: vec![category.into()],
-        regions: vec!["1508".into()],
-        valid_from: now - 30 * DAY,
-        valid_to: now + 365 * DAY,
-        kind: CertificateKind::Officer,
-        holder_key: public_key_of(&key),
-        photo_sha256: vec![7; 32],
-        photo: vec![],
-        issuer: "内蒙古自治区司法厅".into(),
-        issued_at: now - 30 * DAY,
-    };
-    Officer { number, cert: Certificate::issue(&body, authority).unwrap(), key }
+    certify(authority, number, &format!("执法员{number}"), category, "1508")
 }
 
 struct World {
@@ -87,32 +60,6 @@ fn case(actor: u8) -> InspectionDoc {
     doc.apply(&Edit::SetScope { category: "食品安全".into(), region: "150802".into() }, Utc::now()).unwrap();
     doc.apply(&Edit::SetResult("合格".into()), Utc::now()).unwrap();
     doc
-}
-
-fn present(doc: &mut InspectionDoc, o: &Officer) {
-    let id = doc.id().unwrap();
-    let p = Presentation::create(&o.cert, &o.key, &id, Utc::now().timestamp(), [1; 16]).unwrap();
-    let record = PresentationRecord {
-        certificate_number: o.number.into(),
-        name: o.cert.body().name.clone(),
-        presented_at: Utc::now().to_rfc3339(),
-        qr: p.to_qr_text(),
-    };
-    doc.apply(&Edit::AddPresentation(record), Utc::now()).unwrap();
-}
-
-fn hex_heads(doc: &mut InspectionDoc) -> Vec<String> {
-    let mut heads: Vec<String> = doc.heads().iter().map(|h| h.to_string()).collect();
-    heads.sort();
-    heads
-}
-
-fn lock(doc: &mut InspectionDoc, o: &Officer) {
-    let id = doc.id().unwrap();
-    let heads = hex_heads(doc);
-    let signature = hex::encode(o.key.sign(&lock_message(&id, &heads)).as_ref());
-    let record = LockRecord { by: o.number.into(), at: Utc::now().to_rfc3339(), heads, signature };
-    doc.apply(&Edit::Lock(record), Utc::now()).unwrap();
 }
 
 fn amend(doc: &mut InspectionDoc, o: &Officer, edit: Edit) {
@@ -195,7 +142,7 @@ fn sec_2_locks_are_recognised_by_content() {
     present(&mut doc, &w.zhang);
     present(&mut doc, &w.li);
     let id = doc.id().unwrap();
-    let heads = hex_heads(&mut doc);
+    let heads = sorted_heads(&mut doc);
     let signature = hex::encode(w.zhang.key.sign(&lock_message(&id, &heads)).as_ref());
     let mut honest = doc.clone();
     let before = raw(&mut honest, Some("set findings"), |d| {
@@ -233,7 +180,7 @@ fn sec_2_locks_are_recognised_by_content() {
     // A lock whose record signs an older state than the one it was made on would not cover what it locks.
     let mut stale = case(1);
     present(&mut stale, &w.zhang);
-    let old_heads = hex_heads(&mut stale);
+    let old_heads = sorted_heads(&mut stale);
     present(&mut stale, &w.li);
     let signature = hex::encode(w.zhang.key.sign(&lock_message(&id_of(&stale), &old_heads)).as_ref());
     let record = LockRecord { by: "15080001".into(), at: Utc::now().to_rfc3339(), heads: old_heads, signature };
@@ -314,7 +261,7 @@ fn forged_amendment(
     extra: bool,
 ) -> Vec<ChangeHash> {
     let id = doc.id().unwrap();
-    let heads = hex_heads(doc);
+    let heads = sorted_heads(doc);
     let old = doc.read().unwrap().inspection.result;
     let mut amendment = Amendment {
         what: "set result".into(),
@@ -392,7 +339,7 @@ fn sec_2_amendments_are_signed_by_a_presented_trusted_officer() {
     // A signed record that says the result changed, while the operations change the findings.
     let mut liar = doc.clone();
     let id = liar.id().unwrap();
-    let heads = hex_heads(&mut liar);
+    let heads = sorted_heads(&mut liar);
     let mut amendment = Amendment {
         what: "set result".into(),
         before: serde_json::json!({ "result": "合格" }).to_string(),
